@@ -1,0 +1,1 @@
+"""Glue jobs of the ImportAu domain."""

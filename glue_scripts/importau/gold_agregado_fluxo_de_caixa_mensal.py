@@ -1,0 +1,132 @@
+"""Glue job `importau_gold_agregado_fluxo_de_caixa_mensal`: fact + loans -> monthly cash flow."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from glue_scripts.lib.job import GlueJob
+from glue_scripts.lib.transforms import latest_by_key, month_start
+
+FACT = "importau_silver.fato_pedido_correlacionado"
+LOANS = "importau_bronze.emprestimos"
+TARGET = "importau_gold.agregado_fluxo_de_caixa_mensal"
+MONEY = "decimal(18,2)"
+STATUS_COLUMNS = {
+    "PAGO": "pagamentos_pagos_brl",
+    "PENDENTE": "pagamentos_pendentes_brl",
+    "AGENDADO": "pagamentos_agendados_brl",
+    "CANCELADO": "pagamentos_cancelados_brl",
+}
+
+
+def supplier_payments_by_month(fato: DataFrame) -> DataFrame:
+    """Each installment once (every item of an order carries the order's installments)."""
+    installments = (
+        fato.select("pedido_id", "pagamentos")
+        .distinct()
+        .select(F.explode("pagamentos").alias("p"))
+        .select("p.*")
+    )
+    paid = F.col("status_pagamento") == "PAGO"
+    # Paid installments count when they were paid, open ones when they fall due.
+    cash_date = F.when(paid, F.col("data_pagamento")).otherwise(F.col("data_vencimento"))
+    amount_when = {
+        column: F.sum(
+            F.when(F.col("status_pagamento") == status, F.col("valor_parcela_brl")).otherwise(
+                F.lit(0)
+            )
+        ).alias(column)
+        for status, column in STATUS_COLUMNS.items()
+    }
+    return (
+        installments.select(
+            month_start(cash_date).alias("mes_referencia"),
+            F.col("moeda_origem").alias("moeda"),
+            "status_pagamento",
+            "valor_parcela_brl",
+        )
+        .groupBy("mes_referencia", "moeda")
+        .agg(*amount_when.values(), F.count(F.lit(1)).alias("qtd_pagamentos"))
+    )
+
+
+def loan_installments_by_month(emprestimos: DataFrame) -> DataFrame:
+    """Every installment of every live loan, paid ones in the past and open ones ahead."""
+    loans = emprestimos.transform(latest_by_key(["emprestimo_id"])).where(
+        F.col("status") != "CANCELADO"
+    )
+    # Installment k falls due (k - next) months after the next due date, where next is the
+    # number of the next installment to pay.
+    offset = F.col("k") - F.col("num_parcelas_pagas") - F.lit(1)
+    return (
+        loans.select(
+            "data_vencimento_proxima",
+            "num_parcelas_pagas",
+            "valor_parcela_mensal",
+            F.explode(F.sequence(F.lit(1), F.col("prazo_meses"))).alias("k"),
+        )
+        .select(
+            month_start(F.add_months("data_vencimento_proxima", offset)).alias("mes_referencia"),
+            F.lit("BRL").alias("moeda"),
+            "valor_parcela_mensal",
+        )
+        .groupBy("mes_referencia", "moeda")
+        .agg(
+            F.sum("valor_parcela_mensal").alias("parcelas_emprestimos_brl"),
+            F.count(F.lit(1)).alias("qtd_parcelas_emprestimos"),
+        )
+    )
+
+
+def transform(fato: DataFrame, emprestimos: DataFrame) -> DataFrame:
+    payments = supplier_payments_by_month(fato).alias("pg")
+    loans = loan_installments_by_month(emprestimos).alias("lo")
+    both = payments.join(loans, on=["mes_referencia", "moeda"], how="full")
+    money = {c: F.coalesce(F.col(c), F.lit(0)).cast(MONEY) for c in STATUS_COLUMNS.values()}
+    loans_brl = F.coalesce(F.col("parcelas_emprestimos_brl"), F.lit(0)).cast(MONEY)
+    outflow = (
+        money["pagamentos_pagos_brl"]
+        + money["pagamentos_pendentes_brl"]
+        + money["pagamentos_agendados_brl"]
+        + loans_brl
+    )
+    return both.select(
+        "mes_referencia",
+        "moeda",
+        *(value.alias(name) for name, value in money.items()),
+        loans_brl.alias("parcelas_emprestimos_brl"),
+        outflow.cast(MONEY).alias("saida_total_brl"),
+        F.coalesce(F.col("qtd_pagamentos"), F.lit(0)).cast("bigint").alias("qtd_pagamentos"),
+        F.coalesce(F.col("qtd_parcelas_emprestimos"), F.lit(0))
+        .cast("bigint")
+        .alias("qtd_parcelas_emprestimos"),
+    )
+
+
+COLUMN_LINEAGE = {
+    "mes_referencia": [
+        (FACT, "pagamentos"),
+        (LOANS, "data_vencimento_proxima"),
+        (LOANS, "num_parcelas_pagas"),
+    ],
+    "moeda": [(FACT, "pagamentos")],
+    **{c: [(FACT, "pagamentos")] for c in STATUS_COLUMNS.values()},
+    "parcelas_emprestimos_brl": [(LOANS, "valor_parcela_mensal"), (LOANS, "prazo_meses")],
+    "saida_total_brl": [(FACT, "pagamentos"), (LOANS, "valor_parcela_mensal")],
+    "qtd_pagamentos": [(FACT, "pagamentos")],
+    "qtd_parcelas_emprestimos": [(LOANS, "prazo_meses")],
+}
+
+
+def main(argv: Sequence[str]) -> None:
+    with GlueJob(argv, "importau_gold_agregado_fluxo_de_caixa_mensal") as job:
+        frame = transform(job.read(FACT), job.read(LOANS))
+        job.write(TARGET, frame, column_lineage=COLUMN_LINEAGE)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

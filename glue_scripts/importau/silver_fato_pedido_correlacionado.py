@@ -1,0 +1,249 @@
+"""Glue job `importau_silver_fato_pedido_correlacionado`: bronze sources -> correlated fact."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from pyspark.sql import DataFrame, Window
+from pyspark.sql import functions as F
+
+from glue_scripts.lib.job import GlueJob
+from glue_scripts.lib.transforms import latest_by_key
+
+BRONZE = "importau_bronze"
+TARGET = "importau_silver.fato_pedido_correlacionado"
+MONEY = "decimal(18,2)"
+PAYMENT_FIELDS = (
+    ("pagamento_id", "string"),
+    ("parcela_atual", "int"),
+    ("num_parcelas", "int"),
+    ("data_vencimento", "date"),
+    ("data_pagamento", "date"),
+    ("status_pagamento", "string"),
+    ("valor_pago_brl", MONEY),
+    ("valor_parcela_brl", MONEY),
+    ("moeda_origem", "string"),
+    ("valor_moeda_origem", MONEY),
+)
+PAYMENT_ARRAY = "array<struct<" + ",".join(f"{n}:{t}" for n, t in PAYMENT_FIELDS) + ">>"
+OPEN_STATUSES = ("PENDENTE", "AGENDADO")
+
+
+def installment_amounts(pagamentos: DataFrame, pedidos: DataFrame) -> DataFrame:
+    """Each installment's own amount in BRL, as `valor_parcela_brl`.
+
+    The payables export repeats the order's total on every installment of a multi-installment
+    order (PED003: 3 rows of 12300.75 for a 12300.75 order). Such a row's own amount is
+    total / installments, the last installment absorbing the rounding cents, so installments
+    add up to the order total. Rows with their own amount are kept as they are.
+    """
+    totals = pedidos.select("pedido_id", F.col("valor_total_brl").alias("_order_total"))
+    n = F.col("num_parcelas")
+    repeats_total = (n > 1) & (F.col("valor_pago_brl") == F.col("_order_total"))
+    share = F.round(F.col("valor_pago_brl") / n, 2)
+    last_share = F.col("valor_pago_brl") - share * (n - F.lit(1))
+    own = F.when(F.col("parcela_atual") == n, last_share).otherwise(share)
+    return pagamentos.join(totals, on="pedido_id", how="left").select(
+        *pagamentos.columns,
+        F.when(repeats_total, own)
+        .otherwise(F.col("valor_pago_brl"))
+        .cast(MONEY)
+        .alias("valor_parcela_brl"),
+    )
+
+
+def payments_by_order(pagamentos: DataFrame, pedidos: DataFrame) -> DataFrame:
+    """One row per order: its installments as an array plus totals by status."""
+    status = F.col("status_pagamento")
+    amount = F.col("valor_parcela_brl")
+    return (
+        installment_amounts(pagamentos, pedidos)
+        .groupBy("pedido_id")
+        .agg(
+            F.count(F.lit(1)).cast("int").alias("qtd_parcelas"),
+            F.sum(F.when(status == "PAGO", amount).otherwise(F.lit(0))).alias("valor_pago_brl"),
+            F.sum(F.when(status.isin(*OPEN_STATUSES), amount).otherwise(F.lit(0))).alias(
+                "valor_em_aberto_brl"
+            ),
+            F.sum(F.when(status == "CANCELADO", amount).otherwise(F.lit(0))).alias(
+                "valor_cancelado_brl"
+            ),
+            F.max("data_vencimento").alias("data_ultimo_vencimento"),
+            F.sort_array(F.collect_list(F.struct(*(F.col(n) for n, _ in PAYMENT_FIELDS)))).alias(
+                "pagamentos"
+            ),
+        )
+    )
+
+
+def ptax_as_of(order_currencies: DataFrame, cambio: DataFrame) -> DataFrame:
+    """The last PTAX on or before each (currency, order date): quotes skip days and stop early.
+
+    Joining distinct (currency, date) pairs instead of every item keeps the non-equi join
+    small whatever the number of items.
+    """
+    pairs = order_currencies.select("moeda_negociacao", "data_pedido").distinct()
+    quotes = cambio.select("moeda", "data_cotacao", "taxa_ptax")
+    newest_first = Window.partitionBy("moeda_negociacao", "data_pedido").orderBy(
+        F.col("data_cotacao").desc()
+    )
+    on_or_before = (F.col("moeda") == F.col("moeda_negociacao")) & (
+        F.col("data_cotacao") <= F.col("data_pedido")
+    )
+    return (
+        pairs.join(F.broadcast(quotes), on=on_or_before, how="inner")
+        .select("*", F.row_number().over(newest_first).alias("_rank"))
+        .where(F.col("_rank") == 1)
+        .select("moeda_negociacao", "data_pedido", "taxa_ptax", "data_cotacao")
+    )
+
+
+def transform(
+    itens_pedido: DataFrame,
+    pedidos: DataFrame,
+    produtos: DataFrame,
+    fornecedores: DataFrame,
+    pagamentos: DataFrame,
+    cambio: DataFrame,
+) -> DataFrame:
+    """One row per order item, enriched without ever multiplying the item grain."""
+    items = itens_pedido.transform(latest_by_key(["item_id"])).alias("i")
+    orders = pedidos.transform(latest_by_key(["pedido_id"])).alias("p")
+    products = produtos.transform(latest_by_key(["produto_id"])).alias("pr")
+    suppliers = fornecedores.transform(latest_by_key(["fornecedor_id"])).alias("f")
+    payments = pagamentos.transform(latest_by_key(["pagamento_id"]))
+    quotes = cambio.transform(latest_by_key(["data_cotacao", "moeda"]))
+
+    order_items = items.groupBy("pedido_id").agg(
+        F.sum("valor_total_item").alias("valor_itens_pedido")
+    )
+    order_currency = orders.join(
+        suppliers.select("fornecedor_id", "moeda_negociacao"), on="fornecedor_id", how="left"
+    )
+    ptax = ptax_as_of(order_currency.where(F.col("moeda_negociacao") != "BRL"), quotes).alias("x")
+    joined = (
+        items.join(orders, on=F.col("i.pedido_id") == F.col("p.pedido_id"), how="left")
+        .join(products, on=F.col("i.produto_id") == F.col("pr.produto_id"), how="left")
+        .join(
+            F.broadcast(suppliers),
+            on=F.col("p.fornecedor_id") == F.col("f.fornecedor_id"),
+            how="left",
+        )
+        .join(
+            payments_by_order(payments, orders).alias("pg"),
+            on=F.col("i.pedido_id") == F.col("pg.pedido_id"),
+            how="left",
+        )
+        .join(order_items.alias("oi"), on=F.col("i.pedido_id") == F.col("oi.pedido_id"), how="left")
+    )
+    joined = joined.join(
+        F.broadcast(ptax),
+        on=(F.col("x.moeda_negociacao") == F.col("f.moeda_negociacao"))
+        & (F.col("x.data_pedido") == F.col("p.data_pedido")),
+        how="left",
+    )
+    is_brl = F.col("f.moeda_negociacao") == "BRL"
+    rate = F.when(is_brl, F.lit(1).cast("decimal(18,4)")).otherwise(F.col("x.taxa_ptax"))
+    no_payments = F.array().cast(PAYMENT_ARRAY)
+    zero = F.lit(0).cast(MONEY)
+    return joined.select(
+        F.col("i.item_id").alias("item_id"),
+        F.col("i.pedido_id").alias("pedido_id"),
+        F.col("i.produto_id").alias("produto_id"),
+        F.col("p.fornecedor_id").alias("fornecedor_id"),
+        F.col("p.data_pedido").alias("data_pedido"),
+        F.col("p.status").alias("status_pedido"),
+        F.col("p.tipo_pagamento").alias("tipo_pagamento"),
+        F.col("p.prazo_dias").alias("prazo_dias"),
+        F.col("p.data_entrega_prevista").alias("data_entrega_prevista"),
+        F.col("i.data_inclusao").alias("data_inclusao_item"),
+        F.col("i.quantidade").alias("quantidade"),
+        F.col("i.preco_unitario").alias("preco_unitario"),
+        F.col("i.desconto_percentual").alias("desconto_percentual"),
+        F.col("i.valor_total_item").alias("valor_total_item"),
+        F.col("p.valor_total_brl").alias("valor_total_pedido"),
+        F.col("oi.valor_itens_pedido").cast(MONEY).alias("valor_itens_pedido"),
+        F.col("pr.nome_produto").alias("nome_produto"),
+        F.col("pr.categoria").alias("categoria_produto"),
+        F.col("pr.subcategoria").alias("subcategoria_produto"),
+        F.col("f.razao_social").alias("razao_social_fornecedor"),
+        F.col("f.pais_origem").alias("pais_origem_fornecedor"),
+        F.col("f.categoria").alias("categoria_fornecedor"),
+        F.col("f.moeda_negociacao").alias("moeda_negociacao"),
+        rate.cast("decimal(18,4)").alias("taxa_ptax"),
+        F.when(is_brl, F.lit(None))
+        .otherwise(F.col("x.data_cotacao"))
+        .cast("date")
+        .alias("data_cotacao_ptax"),
+        F.round(F.col("i.valor_total_item") / rate, 2)
+        .cast(MONEY)
+        .alias("valor_total_item_moeda_negociacao"),
+        F.coalesce(F.col("pg.qtd_parcelas"), F.lit(0)).alias("qtd_parcelas"),
+        F.coalesce(F.col("pg.valor_pago_brl").cast(MONEY), zero).alias("valor_pago_brl"),
+        F.coalesce(F.col("pg.valor_em_aberto_brl").cast(MONEY), zero).alias("valor_em_aberto_brl"),
+        F.coalesce(F.col("pg.valor_cancelado_brl").cast(MONEY), zero).alias("valor_cancelado_brl"),
+        F.col("pg.data_ultimo_vencimento").alias("data_ultimo_vencimento"),
+        F.coalesce(F.col("pg.pagamentos"), no_payments).alias("pagamentos"),
+    )
+
+
+def _from(table: str, *columns: str) -> list[tuple[str, str]]:
+    return [(f"{BRONZE}.{table}", c) for c in columns]
+
+
+COLUMN_LINEAGE = {
+    "item_id": _from("itens_pedido", "item_id"),
+    "pedido_id": _from("itens_pedido", "pedido_id"),
+    "produto_id": _from("itens_pedido", "produto_id"),
+    "fornecedor_id": _from("pedidos", "fornecedor_id"),
+    "data_pedido": _from("pedidos", "data_pedido"),
+    "status_pedido": _from("pedidos", "status"),
+    "tipo_pagamento": _from("pedidos", "tipo_pagamento"),
+    "prazo_dias": _from("pedidos", "prazo_dias"),
+    "data_entrega_prevista": _from("pedidos", "data_entrega_prevista"),
+    "data_inclusao_item": _from("itens_pedido", "data_inclusao"),
+    "quantidade": _from("itens_pedido", "quantidade"),
+    "preco_unitario": _from("itens_pedido", "preco_unitario"),
+    "desconto_percentual": _from("itens_pedido", "desconto_percentual"),
+    "valor_total_item": _from("itens_pedido", "valor_total_item"),
+    "valor_total_pedido": _from("pedidos", "valor_total_brl"),
+    "valor_itens_pedido": _from("itens_pedido", "valor_total_item"),
+    "nome_produto": _from("produtos", "nome_produto"),
+    "categoria_produto": _from("produtos", "categoria"),
+    "subcategoria_produto": _from("produtos", "subcategoria"),
+    "razao_social_fornecedor": _from("fornecedores", "razao_social"),
+    "pais_origem_fornecedor": _from("fornecedores", "pais_origem"),
+    "categoria_fornecedor": _from("fornecedores", "categoria"),
+    "moeda_negociacao": _from("fornecedores", "moeda_negociacao"),
+    "taxa_ptax": _from("cambio", "taxa_ptax") + _from("fornecedores", "moeda_negociacao"),
+    "data_cotacao_ptax": _from("cambio", "data_cotacao"),
+    "valor_total_item_moeda_negociacao": _from("itens_pedido", "valor_total_item")
+    + _from("cambio", "taxa_ptax"),
+    "qtd_parcelas": _from("pagamentos", "pagamento_id"),
+    "valor_pago_brl": _from("pagamentos", "valor_pago_brl", "status_pagamento"),
+    "valor_em_aberto_brl": _from("pagamentos", "valor_pago_brl", "status_pagamento"),
+    "valor_cancelado_brl": _from("pagamentos", "valor_pago_brl", "status_pagamento"),
+    "data_ultimo_vencimento": _from("pagamentos", "data_vencimento"),
+    "pagamentos": _from("pagamentos", *(n for n, _ in PAYMENT_FIELDS)),
+}
+
+
+def main(argv: Sequence[str]) -> None:
+    with GlueJob(argv, "importau_silver_fato_pedido_correlacionado") as job:
+        inputs = {
+            name: job.read(f"{BRONZE}.{name}")
+            for name in (
+                "itens_pedido",
+                "pedidos",
+                "produtos",
+                "fornecedores",
+                "pagamentos",
+                "cambio",
+            )
+        }
+        job.write(TARGET, transform(**inputs), column_lineage=COLUMN_LINEAGE)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

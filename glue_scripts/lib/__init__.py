@@ -1,0 +1,1 @@
+"""Shared helpers of the Glue scripts (shipped to Glue as a zip in `--extra-py-files`)."""

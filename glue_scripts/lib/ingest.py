@@ -1,0 +1,158 @@
+"""Landing CSV -> typed bronze rows + quarantine rows; every landing row ends in one place.
+
+Lines are read as text and parsed with `from_csv`, so a row that cannot be typed keeps its raw
+line, its file and the reason it was rejected. No UDFs: every conversion is a built-in that
+yields NULL on failure, and a NULL where the raw value was not empty is a parse error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from glue_scripts.lib.landing import LandingError, LandingFile, read_header
+
+INGESTION_COLUMNS = ("ingested_at", "source_file")
+CORRUPT = "_corrupt_record"
+QUARANTINE_COLUMNS = ("raw_line", "source_file", "reason", "ingested_at")
+
+
+@dataclass(frozen=True)
+class Ingested:
+    rows: DataFrame
+    quarantine: DataFrame
+    landing_rows: int
+    files: list[str]
+    drift: dict[str, list[str]]
+
+
+def source_columns(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    skip = set(INGESTION_COLUMNS) | set(spec.get("partition_by", ()))
+    return [c for c in spec["columns"] if c["name"] not in skip]
+
+
+def _typed(raw: Column, column: Mapping[str, Any]) -> Column:
+    kind = column["type"].lower()
+    if kind == "string":
+        return raw
+    if kind == "date":
+        return F.to_date(F.try_to_timestamp(raw, F.lit(column.get("format") or "yyyy-MM-dd")))
+    if kind == "timestamp":
+        return F.try_to_timestamp(raw, F.lit(column.get("format") or "yyyy-MM-dd HH:mm:ss"))
+    # With ANSI mode off (see spark_io.get_spark) a failed cast yields NULL, not an error.
+    return raw.cast(kind)
+
+
+def _cleaned(raw: Column, column: Mapping[str, Any]) -> Column:
+    """Empty strings and the spec's null tokens (like `--` for a missing CNPJ) become NULL."""
+    trimmed = F.trim(raw)
+    tokens = ["", *column.get("null_values", [])]
+    return F.when(trimmed.isin(tokens), F.lit(None)).otherwise(trimmed)
+
+
+def _reason(name: str, raw: Column, typed: Column, column: Mapping[str, Any]) -> Column:
+    missing = raw.isNull() & F.lit(not column.get("nullable", True))
+    unparsable = raw.isNotNull() & typed.isNull()
+    return F.when(missing, F.lit(f"{name}: required value is missing")).when(
+        unparsable, F.concat(F.lit(f"{name}: '"), raw, F.lit(f"' is not a valid {column['type']}"))
+    )
+
+
+def _parse_group(
+    lines: DataFrame, header: list[str], columns: Sequence[Mapping[str, Any]]
+) -> DataFrame:
+    schema = ", ".join(f"`{h}` STRING" for h in header) + f", `{CORRUPT}` STRING"
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
+    parsed = lines.select("*", F.from_csv("raw_line", schema, options).alias("_p"))
+    by_name = {c["name"]: c for c in columns}
+    raws = {n: _cleaned(F.col(f"_p.`{n}`"), c) for n, c in by_name.items()}
+    typed = {n: _typed(raws[n], c) for n, c in by_name.items()}
+    reasons = [_reason(n, raws[n], typed[n], c) for n, c in by_name.items()]
+    malformed = F.when(
+        F.col(f"_p.`{CORRUPT}`").isNotNull(),
+        F.lit(f"malformed line: expected {len(header)} comma-separated fields"),
+    )
+    return parsed.select(
+        "raw_line",
+        "source_file",
+        "line_id",
+        F.concat_ws("; ", malformed, *reasons).alias("reason"),
+        *(typed[n].alias(n) for n in raws),
+    )
+
+
+def ingest(
+    spark: SparkSession,
+    files: Sequence[str],
+    spec: Mapping[str, Any],
+    ingested_at: str,
+) -> Ingested:
+    """Parse one source's landing files against the bronze spec."""
+    columns = source_columns(spec)
+    expected = [c["name"] for c in columns]
+    table = f"{spec['database']}.{spec['name']}"
+    headers: list[LandingFile] = [read_header(f) for f in files]
+    drift: dict[str, list[str]] = {}
+    for landing in headers:
+        missing = [c for c in expected if c not in landing.header]
+        if missing:
+            raise LandingError(
+                f"landing file {landing.uri} lacks column(s) {missing} required by {table}; "
+                "fix the export, or change the spec if the source really changed"
+            )
+        extra = [h for h in landing.header if h not in expected]
+        if extra:
+            drift[landing.uri] = extra
+    groups: dict[str, list[LandingFile]] = {}
+    for landing in headers:
+        groups.setdefault(landing.header_line, []).append(landing)
+    lines_by_group = []
+    parsed = None
+    for header_line, members in groups.items():
+        lines = (
+            spark.read.text([m.uri for m in members])
+            .select(
+                F.col("value").alias("raw_line"),
+                F.col("_metadata.file_path").alias("source_file"),
+                F.monotonically_increasing_id().alias("line_id"),
+            )
+            .where((F.trim("raw_line") != "") & (F.col("raw_line") != header_line))
+        )
+        lines_by_group.append(lines)
+        frame = _parse_group(lines, members[0].header, columns)
+        parsed = frame if parsed is None else parsed.unionByName(frame)
+    if parsed is None:
+        raise LandingError(f"no landing files given for {table}")
+    parsed = _flag_duplicates(parsed, list(spec.get("primary_key", ())))
+    stamp = F.to_timestamp(F.lit(ingested_at))
+    good = parsed.where(F.col("reason") == "").select(
+        *expected, stamp.alias("ingested_at"), "source_file"
+    )
+    bad = parsed.where(F.col("reason") != "").select(
+        "raw_line", "source_file", "reason", stamp.alias("ingested_at")
+    )
+    landing_rows = sum(lines.count() for lines in lines_by_group)
+    return Ingested(good, bad, landing_rows, list(files), drift)
+
+
+def _flag_duplicates(parsed: DataFrame, key: list[str]) -> DataFrame:
+    """Within one load, the last line of a key wins; earlier ones are quarantined."""
+    if not key:
+        return parsed
+    valid = F.col("reason") == ""
+    latest_first = Window.partitionBy(valid, *key).orderBy(F.col("line_id").desc())
+    rank = F.row_number().over(latest_first)
+    duplicate = valid & (rank > 1)
+    key_text = F.concat_ws(", ", *(F.concat(F.lit(f"{k}="), F.col(k).cast("string")) for k in key))
+    return parsed.select(
+        *(c for c in parsed.columns if c != "reason"),
+        F.when(
+            duplicate, F.concat(F.lit("duplicate key "), key_text, F.lit(" (a later line wins)"))
+        )
+        .otherwise(F.col("reason"))
+        .alias("reason"),
+    )

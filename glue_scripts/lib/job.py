@@ -1,0 +1,183 @@
+"""The life of one Glue job run: read inputs, write outputs atomically, check, report.
+
+A script's `main(argv)` opens a `GlueJob`, reads its inputs with `job.read(...)`, calls its
+pure transforms and hands each result to `job.write(...)`. Everything else (the Pipes
+channel, the commit protocol, quality rules, lineage verification, metadata) happens here,
+identically for every job and on both targets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from pyspark.sql import DataFrame
+
+from glue_scripts.lib import quality, report
+from glue_scripts.lib.args import parse_args, require
+from glue_scripts.lib.pipes import open_pipes
+from glue_scripts.lib.quality import CheckOutcome
+from glue_scripts.lib.schema import conform
+from glue_scripts.lib.spark_io import WrittenSnapshot, get_spark, read_table, write_snapshot
+from glue_scripts.lib.tables import UNPARTITIONED, TableStore, partition_name
+
+
+class LineageMismatchError(RuntimeError):
+    """A job read other tables than its outputs declare as upstream."""
+
+
+class BlockingCheckError(RuntimeError):
+    """A blocking quality rule failed, so the new data was not published."""
+
+
+class GlueJob:
+    """One job run. Use as a context manager: an exception is reported to Dagster."""
+
+    def __init__(self, argv: Sequence[str], name: str):
+        self.args = parse_args(argv)
+        self.name = name
+        self.root = require(self.args, "lakehouse_root")
+        self.run_id = self.args.get("run_id", "")
+        self.partition_key = self.args.get("partition_key", "")
+        self.pipes = open_pipes(argv)
+        extras = self.pipes.extras
+        self.tables: dict[str, dict[str, Any]] = extras["tables"]
+        self.asset_keys: dict[str, list[str]] = extras["asset_keys"]
+        self.keep_versions = int(extras.get("keep_versions", 5))
+        # A session of its own: temp views and SQL settings stay private to this run even
+        # when the warm local runner executes several jobs on one SparkContext.
+        self.spark = get_spark(name).newSession()
+        self.reads: dict[str, int] = {}
+
+    def __enter__(self) -> GlueJob:
+        self.pipes.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.pipes.__exit__(exc_type, exc, tb)
+
+    @property
+    def log(self):
+        return self.pipes.log
+
+    def wants(self, table: str) -> bool:
+        """Whether Dagster asked for this output (a multi-asset job may run a subset)."""
+        return table in self.tables
+
+    def store(self, table: str) -> TableStore:
+        database, name = table.split(".", 1)
+        return TableStore(self.root, database, name)
+
+    def read(self, table: str) -> DataFrame:
+        """An input table's current data; the read is recorded for lineage verification."""
+        store = self.store(table)
+        manifest = store.require_current()
+        frame = read_table(self.spark, store)
+        self.reads[table] = manifest.version
+        view = table.split(".")[-1]
+        frame.createOrReplaceTempView(view)
+        self.log.info(f"read {table} (manifest v{manifest.version}, {manifest.rows} rows)")
+        return frame
+
+    def _verify_lineage(self, table: str) -> None:
+        declared = set(self.tables[table].get("upstream", []))
+        actual = set(self.reads)
+        if len(self.tables) == 1 and declared != actual:
+            raise LineageMismatchError(
+                f"{table} declares upstream {sorted(declared)} but job {self.name} read "
+                f"{sorted(actual)}; make the spec's upstream tables and the script's reads agree"
+            )
+        missing = declared - actual
+        if missing:
+            raise LineageMismatchError(
+                f"{table} declares upstream {sorted(missing)} that job {self.name} never read; "
+                "remove them from the spec or read them in the script"
+            )
+
+    def write(
+        self,
+        table: str,
+        frame: DataFrame,
+        *,
+        column_lineage: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+        extra_checks: Callable[[WrittenSnapshot], Sequence[CheckOutcome]] | None = None,
+        extra_metadata: Mapping[str, Any] | None = None,
+        partitions: Sequence[Mapping[str, str]] = (),
+    ) -> None:
+        """Publish `frame` as the new content of `table` if its blocking checks pass.
+
+        Args:
+            table: `database.table` of an output of this job.
+            frame: the transform's result; its columns and types must match the spec.
+            column_lineage: `{column: [(input table, input column)]}` where known.
+            extra_checks: computes outcomes the job alone can know (e.g. row conservation)
+                from the written snapshot.
+            extra_metadata: Pipes metadata to add to the materialization.
+            partitions: partition values this write replaces even where it holds no rows.
+        """
+        spec = self.tables[table]
+        partition_by = tuple(spec.get("partition_by", ()))
+        store = self.store(table)
+        self._verify_lineage(table)
+        written = write_snapshot(conform(frame, spec), store, partition_by)
+        rows_by_partition = dict(written.rows_by_partition)
+        for values in partitions:
+            name = partition_name(partition_by, tuple(values[c] for c in partition_by))
+            rows_by_partition.setdefault(name, 0)
+        written.data.createOrReplaceTempView(quality.THIS)
+        outcomes = [
+            *(extra_checks(written) if extra_checks else ()),
+            *quality.evaluate_rules(self.spark, spec.get("rules", [])),
+        ]
+        failures = quality.blocking_failures(outcomes)
+        asset_key = "/".join(self.asset_keys[table])
+        if failures:
+            self._report_checks(asset_key, outcomes)
+            summary = "; ".join(f"{o.name} failed on {o.failed} row(s)" for o in failures)
+            rejected = store.snapshot_uri(written.snapshot)
+            raise BlockingCheckError(
+                f"{table} was not published because blocking checks failed: {summary}. "
+                f"The rejected data stays at {rejected} for inspection; "
+                "the previous version remains current. Fix the input and run again."
+            )
+        manifest = store.commit(
+            written.snapshot,
+            partition_by,
+            rows_by_partition,
+            replace_all=not partition_by,
+            run_id=self.run_id,
+        )
+        removed = store.cleanup(self.keep_versions)
+        if removed:
+            self.log.info(f"{table}: removed {len(removed)} snapshot(s) past retention")
+        partitions = [p for p in rows_by_partition if p != UNPARTITIONED]
+        uri = store.data_uri(written.snapshot, partitions[0] if len(partitions) == 1 else "")
+        lineage = report.column_lineage(column_lineage, self.asset_keys) if column_lineage else None
+        metadata = report.materialization_metadata(
+            spec=spec,
+            schema=written.data.schema,
+            uri=uri,
+            rows=written.rows,
+            table_rows=manifest.rows,
+            snapshot=written.snapshot,
+            manifest_version=manifest.version,
+            inputs=self.reads,
+            partitioned=bool(partition_by),
+            lineage=lineage,
+            extra=extra_metadata or {},
+        )
+        self.pipes.report_asset_materialization(
+            metadata=metadata, data_version=written.snapshot, asset_key=asset_key
+        )
+        self._report_checks(asset_key, outcomes)
+        self.log.info(f"published {table}: {written.rows} row(s), manifest v{manifest.version}")
+
+    def _report_checks(self, asset_key: str, outcomes: Sequence[CheckOutcome]) -> None:
+        for o in outcomes:
+            self.pipes.report_asset_check(
+                check_name=o.name,
+                passed=o.passed,
+                severity="WARN" if o.severity == "WARN" else "ERROR",
+                metadata=o.metadata,
+                asset_key=asset_key,
+            )

@@ -1,0 +1,89 @@
+"""Reading and writing lakehouse tables with Spark, through the commit protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from glue_scripts.lib.fs import spark_path
+from glue_scripts.lib.tables import UNPARTITIONED, TableStore, new_snapshot_id, partition_name
+
+SNAPSHOT_COLUMN = "snapshot"
+
+
+def get_spark(app_name: str) -> SparkSession:
+    """The job's Spark session: Glue's, or the warm local runner's when one is active."""
+    spark = SparkSession.builder.appName(app_name).getOrCreate()
+    # Partition values stay strings (`anomesdia=20241015` must not become an int), and
+    # casts that fail give NULL so that bad input can be quarantined instead of crashing.
+    spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+    spark.conf.set("spark.sql.ansi.enabled", "false")
+    return spark
+
+
+def read_table(spark: SparkSession, store: TableStore) -> DataFrame:
+    """The table's current data, partition columns included."""
+    uris = store.current_data_uris()
+    if not uris:
+        raise EmptyTableError(store.qualified_name)
+    reader = spark.read.option("basePath", spark_path(store.location))
+    frame = reader.parquet(*(spark_path(u) for u in uris))
+    return frame.drop(SNAPSHOT_COLUMN)
+
+
+class EmptyTableError(LookupError):
+    def __init__(self, table: str):
+        super().__init__(
+            f"table {table} is committed but holds no rows; load data into its sources and "
+            "materialize it again"
+        )
+
+
+@dataclass(frozen=True)
+class WrittenSnapshot:
+    snapshot: str
+    rows_by_partition: dict[str, int]
+    data: DataFrame
+
+    @property
+    def rows(self) -> int:
+        return sum(self.rows_by_partition.values())
+
+
+def write_snapshot(
+    frame: DataFrame, store: TableStore, partition_by: tuple[str, ...]
+) -> WrittenSnapshot:
+    """Write a new snapshot folder (nothing points at it yet) and read it back.
+
+    The returned frame reads the written files, so checks run on exactly what a commit
+    would publish, without recomputing the transform.
+    """
+    snapshot = new_snapshot_id()
+    target = spark_path(store.snapshot_uri(snapshot))
+    writer = frame.write.mode("errorifexists")
+    if partition_by:
+        writer = writer.partitionBy(*partition_by)
+    writer.parquet(target)
+    # An explicit schema: an empty result writes no data file to infer one from.
+    written = frame.sparkSession.read.schema(frame.schema).parquet(target)
+    if partition_by:
+        counts = written.groupBy(*partition_by).count().collect()
+        rows = {
+            partition_name(partition_by, tuple(str(r[c]) for c in partition_by)): r["count"]
+            for r in counts
+        }
+        written = written.select(*frame.columns)
+    else:
+        rows = {UNPARTITIONED: written.count()}
+    return WrittenSnapshot(snapshot=snapshot, rows_by_partition=rows, data=written)
+
+
+def empty_partitions(partition_by: tuple[str, ...], values: dict[str, str]) -> dict[str, int]:
+    """Row counts for a partition written with no rows (Spark writes no folder for it)."""
+    return {partition_name(partition_by, tuple(values[c] for c in partition_by)): 0}
+
+
+def with_literal_partitions(frame: DataFrame, values: dict[str, str]) -> DataFrame:
+    return frame.select("*", *(F.lit(v).alias(k) for k, v in values.items()))

@@ -1,0 +1,214 @@
+"""Table layout and the commit protocol that keeps the last good data readable.
+
+A table lives under `<root>/<database>/<table>/`:
+
+    snapshot=<id>/[<partition column>=<value>/]part-*.parquet   data, never modified
+    _lakehouse/manifest/v<NNNNNNNNNNNN>.json                    commit log
+
+Every write goes to a new `snapshot=<id>` folder. Nothing points at it until the next
+manifest version is created, with an exclusive create (a hard link locally, a conditional
+PUT on S3), so a killed run leaves the previous version current, and two runs writing
+different partitions of one table both land: the loser re-reads the log and retries.
+This is the log-of-manifests pattern of Delta Lake and Iceberg, reduced to what plain
+Parquet on local Spark needs; the Glue catalog then points each partition at its folder.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from glue_scripts.lib.fs import FileSystem, filesystem_for, join, normalize_root
+
+UNPARTITIONED = ""
+MANIFEST_DIR = "_lakehouse/manifest"
+
+
+class TableNotFoundError(LookupError):
+    """A table was read before anything was committed to it."""
+
+
+class CommitConflictError(RuntimeError):
+    """Too many concurrent commits to one table."""
+
+
+@dataclass(frozen=True)
+class PartitionEntry:
+    snapshot: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    version: int
+    partition_by: tuple[str, ...]
+    partitions: dict[str, PartitionEntry]
+    committed_at: str
+    run_id: str = ""
+    history: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> str:
+        body = asdict(self)
+        body["partition_by"] = list(self.partition_by)
+        body["history"] = list(self.history)
+        return json.dumps(body, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        body = json.loads(text)
+        return cls(
+            version=body["version"],
+            partition_by=tuple(body["partition_by"]),
+            partitions={k: PartitionEntry(**v) for k, v in body["partitions"].items()},
+            committed_at=body["committed_at"],
+            run_id=body.get("run_id", ""),
+            history=tuple(body.get("history", ())),
+        )
+
+    @property
+    def rows(self) -> int:
+        return sum(entry.rows for entry in self.partitions.values())
+
+
+def partition_name(partition_by: tuple[str, ...], values: tuple[str, ...]) -> str:
+    """`anomesdia=20241015` style name of a partition (empty for an unpartitioned table)."""
+    return "/".join(f"{col}={val}" for col, val in zip(partition_by, values, strict=True))
+
+
+def new_snapshot_id() -> str:
+    # Sortable by time, unique across concurrent writers.
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
+
+
+class TableStore:
+    """Locations, manifest log and retention of one table."""
+
+    def __init__(self, root: str, database: str, table: str, fs: FileSystem | None = None):
+        self.root = normalize_root(root)
+        self.database = database
+        self.table = table
+        self.location = join(self.root, database, table)
+        self._fs = fs or filesystem_for(self.location)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.database}.{self.table}"
+
+    def snapshot_uri(self, snapshot: str) -> str:
+        return join(self.location, f"snapshot={snapshot}")
+
+    def data_uri(self, snapshot: str, partition: str = UNPARTITIONED) -> str:
+        """The folder holding exactly one partition's (or the table's) committed data."""
+        base = self.snapshot_uri(snapshot)
+        return join(base, partition) if partition else base
+
+    def _manifest_versions(self) -> list[int]:
+        names = self._fs.list_children(join(self.location, MANIFEST_DIR))
+        return sorted(int(n[1:-5]) for n in names if n.startswith("v") and n.endswith(".json"))
+
+    def current(self) -> Manifest | None:
+        versions = self._manifest_versions()
+        if not versions:
+            return None
+        text = self._fs.read_text(self._manifest_uri(versions[-1]))
+        return Manifest.from_json(text) if text else None
+
+    def require_current(self) -> Manifest:
+        manifest = self.current()
+        if manifest is None:
+            raise TableNotFoundError(
+                f"table {self.qualified_name} has no committed data under {self.location}; "
+                "materialize it first (e.g. `lakehouse run`)"
+            )
+        return manifest
+
+    def _manifest_uri(self, version: int) -> str:
+        return join(self.location, MANIFEST_DIR, f"v{version:012d}.json")
+
+    def current_data_uris(self) -> list[str]:
+        """Folders of the current data, one per non-empty partition."""
+        manifest = self.require_current()
+        return [
+            self.data_uri(entry.snapshot, name)
+            for name, entry in sorted(manifest.partitions.items())
+            if entry.rows > 0
+        ]
+
+    def commit(
+        self,
+        snapshot: str,
+        partition_by: tuple[str, ...],
+        rows_by_partition: dict[str, int],
+        *,
+        replace_all: bool,
+        run_id: str = "",
+        attempts: int = 20,
+    ) -> Manifest:
+        """Make a written snapshot current.
+
+        Args:
+            snapshot: the snapshot folder just written.
+            partition_by: the table's partition columns.
+            rows_by_partition: rows written per partition name (`UNPARTITIONED` if none).
+            replace_all: the snapshot replaces the whole table (otherwise only the
+                partitions it holds, like Hive's dynamic partition overwrite).
+            run_id: the Dagster run that wrote it, kept for the catalog.
+            attempts: retries when another writer commits at the same time.
+        """
+        for attempt in range(attempts):
+            previous = self.current()
+            if previous is not None and previous.partition_by != tuple(partition_by):
+                raise ValueError(
+                    f"{self.qualified_name} is partitioned by {list(previous.partition_by)} "
+                    f"but this write uses {list(partition_by)}; a change of partitioning needs "
+                    "a new table or an explicit rebuild"
+                )
+            partitions = {} if replace_all or previous is None else dict(previous.partitions)
+            for name, rows in rows_by_partition.items():
+                partitions[name] = PartitionEntry(snapshot=snapshot, rows=rows)
+            version = (previous.version + 1) if previous else 1
+            manifest = Manifest(
+                version=version,
+                partition_by=tuple(partition_by),
+                partitions=partitions,
+                committed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                run_id=run_id,
+                history=((previous.history if previous else ()) + (snapshot,))[-100:],
+            )
+            if self._fs.create_exclusive(self._manifest_uri(version), manifest.to_json()):
+                return manifest
+            time.sleep(min(0.05 * (attempt + 1), 1.0))
+        raise CommitConflictError(
+            f"could not commit {self.qualified_name} after {attempts} attempts: other runs keep "
+            "committing to it; retry when they are done"
+        )
+
+    def cleanup(self, keep_versions: int = 5) -> list[str]:
+        """Delete snapshots no longer referenced by the last `keep_versions` manifests.
+
+        Snapshots newer than the current manifest are kept too: they may belong to a write
+        that is about to commit.
+        """
+        versions = self._manifest_versions()
+        if not versions:
+            return []
+        kept: set[str] = set()
+        for version in versions[-keep_versions:]:
+            text = self._fs.read_text(self._manifest_uri(version))
+            if text:
+                kept.update(e.snapshot for e in Manifest.from_json(text).partitions.values())
+        newest = max(kept) if kept else ""
+        removed = []
+        for name in self._fs.list_children(self.location):
+            if not name.startswith("snapshot="):
+                continue
+            snapshot = name.split("=", 1)[1]
+            if snapshot not in kept and snapshot < newest:
+                self._fs.delete_tree(self.snapshot_uri(snapshot))
+                removed.append(snapshot)
+        for version in versions[:-keep_versions]:
+            self._fs.delete_file(self._manifest_uri(version))
+        return removed

@@ -1,0 +1,1 @@
+"""The Dagster side of the lakehouse: specs, the asset factory, resources and the CLI."""

@@ -1,0 +1,52 @@
+"""The Dagster definitions: every domain's assets, the launcher of the configured target."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetSelection,
+    Definitions,
+    build_schedule_from_partitioned_job,
+    define_asset_job,
+)
+
+from lakehouse_assets.factory import build_all_assets
+from lakehouse_assets.registry import registry
+from lakehouse_assets.resources.launcher import GlueJobLauncher, LocalSparkLauncher
+from lakehouse_assets.settings import ConfigurationError, Settings
+
+
+def build_launcher(settings: Settings) -> GlueJobLauncher:
+    if settings.target == "local":
+        return LocalSparkLauncher(
+            lakehouse_root=settings.root,
+            landing=settings.landing,
+            runner_dir=settings.runner_dir,
+            poll_interval_seconds=settings.poll_interval_seconds,
+            timeout_seconds=settings.job_timeout_seconds,
+            keep_versions=settings.keep_versions,
+        )
+    raise ConfigurationError(
+        f"LAKEHOUSE_TARGET={settings.target} has no launcher in this version; use 'local'"
+    )
+
+
+def domain_job_name(domain: str) -> str:
+    return f"{domain}_daily"
+
+
+def build_definitions(settings: Settings) -> Definitions:
+    reg = registry()
+    jobs = [
+        define_asset_job(domain_job_name(domain), selection=AssetSelection.groups(domain))
+        for domain in reg.domains()
+    ]
+    schedules = [build_schedule_from_partitioned_job(job, hour_of_day=6) for job in jobs]
+    return Definitions(
+        assets=build_all_assets(reg),
+        jobs=jobs,
+        schedules=schedules,
+        resources={"launcher": build_launcher(settings)},
+    )
+
+
+defs = build_definitions(Settings.from_env())

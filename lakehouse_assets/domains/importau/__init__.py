@@ -1,0 +1,1 @@
+"""ImportAu, an importer: suppliers, products, orders, items, payments, FX quotes and loans."""

@@ -1,0 +1,28 @@
+"""The local Spark session, configured once for every job of a run (and for the tests)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from pyspark.sql import SparkSession
+
+
+def build_local_session(app_name: str = "lakehouse-local-runner") -> SparkSession:
+    cores = os.environ.get("LAKEHOUSE_SPARK_CORES", "*")
+    warehouse = os.path.join(tempfile.gettempdir(), "lakehouse-spark-warehouse")
+    return (
+        SparkSession.builder.master(f"local[{cores}]")
+        .appName(app_name)
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", os.environ.get("LAKEHOUSE_SPARK_DRIVER_MEMORY", "4g"))
+        .config("spark.sql.session.timeZone", "UTC")
+        # Lakehouse tables are small to medium on one machine: few shuffle partitions, and
+        # adaptive execution to coalesce them further when the data is tiny.
+        .config("spark.sql.shuffle.partitions", os.environ.get("LAKEHOUSE_SHUFFLE_PARTITIONS", "8"))
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.warehouse.dir", warehouse)
+        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+        .config("spark.sql.ansi.enabled", "false")
+        .getOrCreate()
+    )

@@ -1,0 +1,1 @@
+"""Dagster resources: the Glue job launcher (local or AWS)."""

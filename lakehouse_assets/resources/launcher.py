@@ -1,0 +1,113 @@
+"""The Glue job resource: one Glue job run per materialization step, reported through Pipes.
+
+Assets call `launcher.run_job(...)` and never know the target. `LocalSparkLauncher` runs the
+script on the warm local runner; an AWS launcher gives the same `DeadlineGlueClient` a boto3
+Glue client and S3 Pipes channels instead.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+
+from dagster import (
+    AssetExecutionContext,
+    ConfigurableResource,
+    PipesClientCompletedInvocation,
+    PipesTempFileContextInjector,
+    PipesTempFileMessageReader,
+)
+from pydantic import Field
+
+import glue_scripts
+from glue_scripts.lib.fs import normalize_root
+from lakehouse_assets.registry import registry
+from lakehouse_assets.resources.pipes_glue import DeadlineGlueClient
+from lakehouse_assets.specs import JobSpec, TableSpec
+
+SCRIPTS_DIR = Path(glue_scripts.__file__).parent
+
+
+def script_path(job: JobSpec) -> Path:
+    return SCRIPTS_DIR / job.script
+
+
+def job_extras(tables: Sequence[TableSpec], keep_versions: int) -> dict:
+    """What the script learns through the Pipes context: its outputs' specs and asset keys."""
+    reg = registry()
+    related = {t.qualified_name for t in tables}
+    for table in tables:
+        related.update(table.upstream)
+    return {
+        "tables": {t.qualified_name: t.payload() for t in tables},
+        "asset_keys": {name: reg.tables[name].key_path for name in sorted(related)},
+        "keep_versions": keep_versions,
+    }
+
+
+class GlueJobLauncher(ConfigurableResource, ABC):
+    """Launches Glue job runs for assets and returns what their scripts reported."""
+
+    lakehouse_root: str = Field(description="Storage root URI (file:// or s3://).")
+    landing: str = Field(description="Where the source exports land.")
+    poll_interval_seconds: float = Field(default=0.2, description="Seconds between polls.")
+    timeout_seconds: float = Field(default=3600, description="Deadline of one job run.")
+    keep_versions: int = Field(default=5, description="Manifest versions kept per table.")
+
+    def run_job(
+        self,
+        context: AssetExecutionContext,
+        job: JobSpec,
+        tables: Sequence[TableSpec],
+    ) -> PipesClientCompletedInvocation:
+        """Run `job` for the selected output `tables` and wait for it.
+
+        Args:
+            context: the asset step's context (run id, partitions, selection).
+            job: the Glue job to run.
+            tables: the outputs Dagster selected; a subset of the job's tables.
+        """
+        arguments = {
+            "--lakehouse_root": normalize_root(self.lakehouse_root),
+            "--landing": normalize_root(self.landing),
+            "--run_id": context.run.run_id,
+        }
+        if context.has_partition_key_range or context.has_partition_key:
+            arguments["--partition_keys"] = ",".join(context.partition_keys)
+        client = self.pipes_client()
+        return client.run(
+            context=context,
+            start_job_run_params={"JobName": job.name, "Arguments": arguments},
+            extras=job_extras(tables, self.keep_versions),
+        )
+
+    @abstractmethod
+    def pipes_client(self) -> DeadlineGlueClient:
+        """The Pipes Glue client of this target."""
+
+
+class LocalSparkLauncher(GlueJobLauncher):
+    """Runs job scripts on the warm local Spark runner (one Spark start per Dagster run)."""
+
+    runner_dir: str = Field(description="Folder of the runner's state file, lock and log.")
+    runner_url: str | None = Field(
+        default=None, description="Use this already running runner instead of starting one."
+    )
+    runner_idle_timeout_seconds: float = Field(default=300)
+
+    def pipes_client(self) -> DeadlineGlueClient:
+        from lakehouse_assets.local_runner.client import LocalGlueClient
+        from lakehouse_assets.local_runner.process import ensure_runner
+
+        url = self.runner_url or ensure_runner(
+            Path(self.runner_dir), idle_timeout=self.runner_idle_timeout_seconds
+        )
+        scripts = {job.name: str(script_path(job)) for job in registry().jobs.values()}
+        return DeadlineGlueClient(
+            client=LocalGlueClient(url, scripts),
+            context_injector=PipesTempFileContextInjector(),
+            message_reader=PipesTempFileMessageReader(),
+            poll_interval_seconds=self.poll_interval_seconds,
+            timeout_seconds=self.timeout_seconds,
+        )

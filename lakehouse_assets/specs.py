@@ -1,0 +1,284 @@
+"""Table and job specs: the single source of truth for assets, checks, jobs and the catalog.
+
+Specs are validated when they are built; an error names the table and the field, and says
+what Glue or the framework would reject.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+LAYERS = ("bronze", "silver", "gold")
+# What each class means is documented in docs/GOVERNANCE.md; the catalog exports them as
+# column parameters and, with Lake Formation on, as LF-Tag values.
+PII_CLASSES = MappingProxyType(
+    {
+        "email": "e-mail address of a person or company contact",
+        "phone": "telephone number of a person or company contact",
+        "tax_id": "tax identifier (CNPJ, CPF, EIN, ...)",
+        "employee_username": "user name identifying an employee",
+        "person_name": "name of a natural person",
+        "customer_id": "pseudonymous identifier of a customer or applicant",
+    }
+)
+RULE_KINDS = (
+    "not_null",
+    "unique",
+    "non_negative",
+    "accepted_values",
+    "referential",
+    "row_count_equals",
+    "row_conservation",
+    "sql",
+)
+SEVERITIES = ("ERROR", "WARN")
+# Glue's limits (CreateTable): names, Description, column Comment.
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,254}$")
+MAX_DESCRIPTION = 2048
+MAX_COMMENT = 255
+_SCALAR_TYPE = re.compile(
+    r"^(string|boolean|tinyint|smallint|int|bigint|float|double|date|timestamp|binary"
+    r"|decimal\(\d{1,2},\d{1,2}\))$"
+)
+
+
+class SpecError(ValueError):
+    """A spec is invalid; the message names the table and the field."""
+
+
+def _valid_type(type_string: str) -> bool:
+    text = type_string.replace(" ", "").lower()
+    if _SCALAR_TYPE.match(text):
+        return True
+    if text.startswith("array<") and text.endswith(">"):
+        return _valid_type(text[6:-1])
+    if text.startswith("struct<") and text.endswith(">"):
+        return all(_valid_field(f) for f in _split_fields(text[7:-1]))
+    return False
+
+
+def _valid_field(text: str) -> bool:
+    name, _, kind = text.partition(":")
+    return bool(NAME.match(name)) and _valid_type(kind)
+
+
+def _split_fields(body: str) -> list[str]:
+    fields, depth, start = [], 0, 0
+    for i, char in enumerate(body):
+        depth += char in "<(" and 1 or (-1 if char in ">)" else 0)
+        if char == "," and depth == 0:
+            fields.append(body[start:i])
+            start = i + 1
+    fields.append(body[start:])
+    return fields
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its Spark/Hive type, a comment for the catalog and its PII class."""
+
+    name: str
+    type: str
+    comment: str
+    pii: str | None = None
+    nullable: bool = True
+    null_values: tuple[str, ...] = ()
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A quality rule, run by the job on the data it is about to publish.
+
+    A failing `blocking` rule of severity ERROR keeps the new data unpublished and stops the
+    downstream assets; severity WARN reports known inconsistencies with their counts.
+    """
+
+    name: str
+    kind: str
+    description: str
+    columns: tuple[str, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+    severity: str = "ERROR"
+    blocking: bool = True
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "columns": list(self.columns),
+            "params": dict(self.params),
+            "severity": self.severity,
+            "blocking": self.blocking and self.severity == "ERROR",
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One Glue job: a script under `glue_scripts/` writing one or more tables."""
+
+    name: str
+    domain: str
+    script: str
+    description: str
+    worker_type: str = "G.1X"
+    number_of_workers: int = 2
+    timeout_minutes: int = 60
+    max_retries: int = 0
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One lakehouse table: everything the asset, its checks, its job and the catalog need."""
+
+    domain: str
+    layer: str
+    name: str
+    description: str
+    owner: str
+    job: str
+    columns: tuple[Column, ...]
+    business_tags: tuple[str, ...] = ()
+    partition_by: tuple[str, ...] = ()
+    primary_key: tuple[str, ...] = ()
+    upstream: tuple[str, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    source: str | None = None
+    daily_partitions_start: str | None = None
+
+    @property
+    def database(self) -> str:
+        return f"{self.domain}_{self.layer}"
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.database}.{self.name}"
+
+    @property
+    def key_path(self) -> list[str]:
+        return [self.domain, self.layer, self.name]
+
+    @property
+    def pii_columns(self) -> dict[str, str]:
+        return {c.name: c.pii for c in self.columns if c.pii}
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    def payload(self) -> dict[str, Any]:
+        """What the Glue script gets about this table (through the Pipes context)."""
+        return {
+            "database": self.database,
+            "name": self.name,
+            "columns": [
+                {
+                    "name": c.name,
+                    "type": c.type,
+                    "comment": c.comment,
+                    "pii": c.pii,
+                    "nullable": c.nullable,
+                    "null_values": list(c.null_values),
+                    "format": c.format,
+                }
+                for c in self.columns
+            ],
+            "partition_by": list(self.partition_by),
+            "primary_key": list(self.primary_key),
+            "upstream": list(self.upstream),
+            "rules": [r.payload() for r in self.rules],
+            "source": self.source,
+        }
+
+    def __post_init__(self) -> None:
+        validate_table(self)
+
+
+def _fail(table: str, field_name: str, problem: str) -> None:
+    raise SpecError(f"table {table}: field `{field_name}` {problem}")
+
+
+def validate_table(spec: TableSpec) -> None:
+    where = f"{spec.domain}_{spec.layer}.{spec.name}"
+    if spec.layer not in LAYERS:
+        _fail(where, "layer", f"is {spec.layer!r}; use one of {list(LAYERS)}")
+    for field_name, value in (("domain", spec.domain), ("name", spec.name), ("job", spec.job)):
+        if not NAME.match(value or ""):
+            _fail(where, field_name, f"{value!r} must be lower-case letters, digits and _")
+    if len(f"{spec.domain}_{spec.layer}") > 255:
+        _fail(where, "domain", "makes a database name longer than Glue's 255 characters")
+    if not spec.description.strip():
+        _fail(where, "description", "is empty; say what the table is for")
+    if len(spec.description) > MAX_DESCRIPTION:
+        _fail(
+            where,
+            "description",
+            f"has {len(spec.description)} characters; Glue accepts {MAX_DESCRIPTION}: shorten it",
+        )
+    if not (spec.owner.startswith("team:") or "@" in spec.owner):
+        _fail(where, "owner", f"{spec.owner!r} must be 'team:<name>' or an e-mail address")
+    names = [c.name for c in spec.columns]
+    if not names:
+        _fail(where, "columns", "is empty")
+    if len(set(names)) != len(names):
+        _fail(
+            where, "columns", f"repeats a name: {sorted({n for n in names if names.count(n) > 1})}"
+        )
+    for c in spec.columns:
+        col = f"columns.{c.name}"
+        if not NAME.match(c.name):
+            _fail(where, col, "must be lower-case letters, digits and _ (Glue lower-cases names)")
+        if not _valid_type(c.type):
+            _fail(where, f"{col}.type", f"{c.type!r} is not a Spark/Hive type Glue accepts")
+        if not c.comment.strip():
+            _fail(where, f"{col}.comment", "is empty; the catalog needs it")
+        if len(c.comment) > MAX_COMMENT:
+            _fail(where, f"{col}.comment", f"has {len(c.comment)} characters; Glue accepts 255")
+        if c.pii and c.pii not in PII_CLASSES:
+            _fail(where, f"{col}.pii", f"{c.pii!r} is not one of {sorted(PII_CLASSES)}")
+    for field_name, cols in (
+        ("partition_by", spec.partition_by),
+        ("primary_key", spec.primary_key),
+    ):
+        unknown = [c for c in cols if c not in names]
+        if unknown:
+            _fail(where, field_name, f"names unknown columns {unknown}")
+    rule_names = [r.name for r in spec.rules]
+    if len(set(rule_names)) != len(rule_names):
+        _fail(where, "rules", "repeats a rule name")
+    for rule in spec.rules:
+        if not NAME.match(rule.name):
+            _fail(where, f"rules.{rule.name}", "name must be lower-case letters, digits and _")
+        if rule.kind not in RULE_KINDS:
+            _fail(where, f"rules.{rule.name}.kind", f"{rule.kind!r} is not one of {RULE_KINDS}")
+        if rule.severity not in SEVERITIES:
+            _fail(where, f"rules.{rule.name}.severity", f"must be one of {SEVERITIES}")
+        needs_columns = rule.kind in ("not_null", "unique", "non_negative", "referential")
+        if needs_columns and not rule.columns:
+            _fail(where, f"rules.{rule.name}.columns", f"is required by kind {rule.kind}")
+        if rule.kind in ("referential", "row_count_equals") and not rule.params.get("table"):
+            _fail(where, f"rules.{rule.name}.params.table", f"is required by kind {rule.kind}")
+        if rule.kind == "sql" and "failed" not in str(rule.params.get("query", "")):
+            _fail(where, f"rules.{rule.name}.params.query", "must select a `failed` count")
+        unknown = [c for c in rule.columns if c not in names]
+        if unknown:
+            _fail(where, f"rules.{rule.name}.columns", f"names unknown columns {unknown}")
+        ref = rule.params.get("table")
+        if ref and ref not in spec.upstream:
+            _fail(
+                where,
+                f"rules.{rule.name}.params.table",
+                f"{ref!r} is not an upstream table of {where}; rules may only read inputs",
+            )
+    if spec.layer == "bronze" and not spec.source:
+        _fail(where, "source", "is required for a bronze table: name its landing source")
+    for ref in spec.upstream:
+        if ref.count(".") != 1:
+            _fail(where, "upstream", f"{ref!r} must be 'database.table'")
