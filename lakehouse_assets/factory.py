@@ -1,6 +1,5 @@
 """Specs -> Dagster: one multi-asset per Glue job, with its tables' checks."""
 
-
 import hashlib
 import json
 import re
@@ -29,6 +28,10 @@ from lakehouse_assets.specs import JobSpec, TableSpec
 
 class LineageMismatchError(RuntimeError):
     """A job reported reading other tables than the spec declares as upstream."""
+
+
+class MissingMaterializationError(RuntimeError):
+    """A job run succeeded without publishing one of its selected tables."""
 
 
 def asset_key(table: TableSpec) -> AssetKey:
@@ -143,9 +146,24 @@ def build_job_assets(job: JobSpec, reg: Registry) -> AssetsDefinition:
     )
     def _glue_job(context: AssetExecutionContext, launcher: GlueJobLauncher) -> Iterator:
         selected = [t for t in tables if asset_key(t) in context.selected_asset_keys]
-        invocation = launcher.run_job(context, job, selected)
-        results = list(invocation.get_results())
-        verify_reported_lineage([r for r in results if isinstance(r, MaterializeResult)], reg)
+        outcome = launcher.run_job(context, job, selected)
+        # No implicit materializations: a table the script did not report was not published.
+        results = list(outcome.invocation.get_results(implicit_materializations=False))
+        if outcome.error is not None:
+            yield from results  # checks and tables reported before the failure still count
+            raise outcome.error
+        materialized = [r for r in results if isinstance(r, MaterializeResult)]
+        missing = [
+            t.qualified_name
+            for t in selected
+            if asset_key(t) not in {r.asset_key for r in materialized}
+        ]
+        if missing:
+            raise MissingMaterializationError(
+                f"Glue job {job.name} succeeded but reported no materialization for {missing}; "
+                "its script must publish every output through GlueJob.write"
+            )
+        verify_reported_lineage(materialized, reg)
         yield from results
 
     return _glue_job

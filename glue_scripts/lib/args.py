@@ -44,7 +44,7 @@ def require(args: Mapping[str, str], name: str) -> str:
     if not value:
         raise JobArgumentError(
             f"missing job argument --{name}; start this job through Dagster "
-            "(`lakehouse run`) or pass --{name} explicitly"
+            f"(`lakehouse run`) or pass --{name} explicitly"
         )
     return value
 

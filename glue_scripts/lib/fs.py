@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,11 +19,17 @@ class StorageError(RuntimeError):
 
 
 def normalize_root(root: str) -> str:
-    """Turn a root given as a path or URI into a URI without a trailing slash."""
+    """Turn a root given as a path or URI into a URI without a trailing slash.
+
+    A `file://` URI carries the path as is, not percent-encoded: Spark (Hadoop's `Path`)
+    reads `file:///x/a%20b` as a folder literally named `a%20b`, so `Path.as_uri()` would
+    send Spark and this module to another folder than the one given (`a b`). Normalizing a
+    normalized root gives it back unchanged.
+    """
     if root.startswith(("s3://", "s3a://")):
         return root.replace("s3a://", "s3://", 1).rstrip("/")
-    path = Path(urlparse(root).path) if root.startswith("file://") else Path(root).expanduser()
-    return path.resolve().as_uri()
+    path = local_path(root) if root.startswith("file://") else Path(root).expanduser()
+    return "file://" + path.resolve().as_posix()
 
 
 def join(uri: str, *parts: str) -> str:
@@ -37,7 +44,8 @@ def spark_path(uri: str) -> str:
 def local_path(uri: str) -> Path:
     if not uri.startswith("file://"):
         raise StorageError(f"{uri} is not a local file:// URI")
-    return Path(urlparse(uri).path)
+    # Not urlparse: `#`, `?` and `%` are ordinary characters of the path (see normalize_root).
+    return Path(uri.removeprefix("file://"))
 
 
 class FileSystem(ABC):
@@ -81,7 +89,8 @@ class LocalFileSystem(FileSystem):
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write aside, then hard-link into place: link() fails if the name exists, so the
         # file appears complete or not at all, and only one of two racing writers wins.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{id(text)}.tmp")
+        # A random name: two threads of one process may publish the very same text object.
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         tmp.write_text(text, encoding="utf-8")
         try:
             os.link(tmp, path)
@@ -138,7 +147,10 @@ class S3FileSystem(FileSystem):
             self._s3.put_object(Bucket=bucket, Key=key, Body=text.encode(), IfNoneMatch="*")
             return True
         except self._s3.exceptions.ClientError as err:
-            if err.response.get("Error", {}).get("Code") in ("PreconditionFailed", "409"):
+            # 412 PreconditionFailed: the key exists. 409 ConditionalRequestConflict: another
+            # conditional write to the key is in flight. Either way another writer won.
+            code = err.response.get("Error", {}).get("Code")
+            if code in ("PreconditionFailed", "ConditionalRequestConflict", "409"):
                 return False
             raise
 

@@ -19,12 +19,15 @@ import json
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from glue_scripts.lib.fs import FileSystem, filesystem_for, join, normalize_root
 
 UNPARTITIONED = ""
 MANIFEST_DIR = "_lakehouse/manifest"
+# How long a snapshot nobody committed is left alone by `cleanup`: longer than a job can run
+# (Glue's default job timeout is 48 hours).
+UNCOMMITTED_GRACE = timedelta(days=2)
 
 
 class TableNotFoundError(LookupError):
@@ -186,27 +189,37 @@ class TableStore:
             "committing to it; retry when they are done"
         )
 
-    def cleanup(self, keep_versions: int = 5) -> list[str]:
+    def cleanup(
+        self, keep_versions: int = 5, uncommitted_grace: timedelta = UNCOMMITTED_GRACE
+    ) -> list[str]:
         """Delete snapshots no longer referenced by the last `keep_versions` manifests.
 
-        Snapshots newer than the current manifest are kept too: they may belong to a write
-        that is about to commit.
+        A snapshot that was committed (it is in the log's history) and is referenced by none
+        of the kept manifests goes. A snapshot that was never committed goes only once it is
+        older than `uncommitted_grace`: until then it may belong to a write that is about to
+        commit, such as a concurrent run writing another partition of this table, which may
+        have started before the commit that triggered this clean-up. Older ones are left by
+        killed runs or rejected by blocking checks (kept that long for inspection).
         """
         versions = self._manifest_versions()
         if not versions:
             return []
         kept: set[str] = set()
+        committed: set[str] = set()
         for version in versions[-keep_versions:]:
             text = self._fs.read_text(self._manifest_uri(version))
             if text:
-                kept.update(e.snapshot for e in Manifest.from_json(text).partitions.values())
-        newest = max(kept) if kept else ""
+                manifest = Manifest.from_json(text)
+                kept.update(e.snapshot for e in manifest.partitions.values())
+                committed.update(manifest.history)
+        # Snapshot ids start with their UTC creation time, so they compare with this cut-off.
+        cutoff = f"{datetime.now(UTC) - uncommitted_grace:%Y%m%dT%H%M%S%f}"
         removed = []
         for name in self._fs.list_children(self.location):
             if not name.startswith("snapshot="):
                 continue
             snapshot = name.split("=", 1)[1]
-            if snapshot not in kept and snapshot < newest:
+            if snapshot not in kept and (snapshot in committed or snapshot < cutoff):
                 self._fs.delete_tree(self.snapshot_uri(snapshot))
                 removed.append(snapshot)
         for version in versions[:-keep_versions]:

@@ -14,7 +14,6 @@ from pathlib import Path
 from dagster import (
     AssetExecutionContext,
     ConfigurableResource,
-    PipesClientCompletedInvocation,
     PipesTempFileContextInjector,
     PipesTempFileMessageReader,
 )
@@ -23,7 +22,7 @@ from pydantic import Field
 import glue_scripts
 from glue_scripts.lib.fs import normalize_root
 from lakehouse_assets.registry import registry
-from lakehouse_assets.resources.pipes_glue import DeadlineGlueClient
+from lakehouse_assets.resources.pipes_glue import DeadlineGlueClient, GlueRunOutcome
 from lakehouse_assets.specs import JobSpec, TableSpec
 
 SCRIPTS_DIR = Path(glue_scripts.__file__).parent
@@ -60,7 +59,7 @@ class GlueJobLauncher(ConfigurableResource, ABC):
         context: AssetExecutionContext,
         job: JobSpec,
         tables: Sequence[TableSpec],
-    ) -> PipesClientCompletedInvocation:
+    ) -> GlueRunOutcome:
         """Run `job` for the selected output `tables` and wait for it.
 
         Args:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import copy
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from dagster import MetadataValue, PipesClientCompletedInvocation
+from dagster._core.errors import DagsterExecutionInterruptedError
+from dagster._core.pipes.utils import open_pipes_session
 from dagster_aws.pipes import PipesGlueClient
 
 TERMINAL_STATES = ("FAILED", "SUCCEEDED", "STOPPED", "TIMEOUT", "ERROR")
@@ -22,6 +25,12 @@ class GlueJobRunError(RuntimeError):
 
 class GlueJobTimeoutError(GlueJobRunError):
     """A Glue job run outlived the launcher's deadline and was stopped."""
+
+
+@dataclass(frozen=True)
+class GlueRunOutcome:
+    invocation: PipesClientCompletedInvocation
+    error: GlueJobRunError | None
 
 
 class DeadlineGlueClient(PipesGlueClient):
@@ -37,17 +46,40 @@ class DeadlineGlueClient(PipesGlueClient):
         self.poll_interval_seconds = poll_interval_seconds
         self.timeout_seconds = timeout_seconds
         self._log_tail_reader = log_tail_reader
-        self._last_response: dict[str, Any] | None = None
 
-    def run(self, *, context, start_job_run_params, extras=None) -> PipesClientCompletedInvocation:
-        params = copy.deepcopy(start_job_run_params)
-        try:
-            return super().run(context=context, start_job_run_params=params, extras=extras)
-        except RuntimeError as err:
-            job_run = (self._last_response or {}).get("JobRun")
-            if isinstance(err, GlueJobRunError) or not job_run:
+    def run(self, *, context, start_job_run_params, extras=None) -> GlueRunOutcome:
+        """Start a Glue job run with the Pipes bootstrap and wait for it.
+
+        Unlike the parent's `run`, a failed job run does not raise here: what the script
+        reported before failing (check results, tables already published) comes back with
+        the error, so the asset can record it and then fail.
+        """
+        params = copy.deepcopy(start_job_run_params)  # the parent edits the caller's dict
+        params["Arguments"] = dict(params.get("Arguments") or {})
+        job_name = params["JobName"]
+        with open_pipes_session(
+            context=context,
+            message_reader=self._message_reader,
+            context_injector=self._context_injector,
+            extras=extras,
+        ) as session:
+            params["Arguments"].update(session.get_bootstrap_cli_arguments())
+            run_id = self._client.start_job_run(**params)["JobRunId"]
+            context.log.info(f"started Glue job {job_name} run {run_id}")
+            try:
+                response = self._wait_for_job_run_completion(job_name, run_id)
+            except DagsterExecutionInterruptedError:
+                if self.forward_termination:
+                    self._terminate_job_run(context=context, job_name=job_name, run_id=run_id)
                 raise
-            raise GlueJobRunError(self._failure_text(job_run)) from err
+        job_run = response["JobRun"]
+        invocation = PipesClientCompletedInvocation(
+            session, metadata=self._extract_dagster_metadata(response)
+        )
+        if job_run["JobRunState"] == "SUCCEEDED":
+            context.log.info(f"Glue job {job_name} run {run_id} succeeded")
+            return GlueRunOutcome(invocation, None)
+        return GlueRunOutcome(invocation, GlueJobRunError(self._failure_text(job_run)))
 
     def _failure_text(self, job_run: dict[str, Any]) -> str:
         name, run_id, state = job_run.get("JobName"), job_run.get("Id"), job_run["JobRunState"]
@@ -66,7 +98,6 @@ class DeadlineGlueClient(PipesGlueClient):
         deadline = time.monotonic() + self.timeout_seconds
         while True:
             response = self._client.get_job_run(JobName=job_name, RunId=run_id)
-            self._last_response = response
             if response["JobRun"]["JobRunState"] in TERMINAL_STATES:
                 return response
             if time.monotonic() > deadline:
