@@ -24,7 +24,8 @@ def run_selection(settings: Settings, selection: str, load_date: str) -> bool:
     job_def = defs.resolve_job_def(CLI_JOB)
     result = job_def.execute_in_process(
         instance=DagsterInstance.get(),
-        partition_key=load_date,
+        # Only bronze is partitioned (by load date); a selection without it takes no key.
+        partition_key=load_date if job_def.partitions_def else None,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         tags={"lakehouse/trigger": "cli"},

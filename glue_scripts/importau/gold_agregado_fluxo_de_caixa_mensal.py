@@ -56,8 +56,9 @@ def supplier_payments_by_month(fato: DataFrame) -> DataFrame:
 
 def loan_installments_by_month(emprestimos: DataFrame) -> DataFrame:
     """Every installment of every live loan, paid ones in the past and open ones ahead."""
+    # A term below 1 has no installments (sequence(1, 0) would count down and make two).
     loans = emprestimos.transform(latest_by_key(["emprestimo_id"])).where(
-        F.col("status") != "CANCELADO"
+        (F.col("status") != "CANCELADO") & (F.col("prazo_meses") >= 1)
     )
     # Installment k falls due (k - next) months after the next due date, where next is the
     # number of the next installment to pay.

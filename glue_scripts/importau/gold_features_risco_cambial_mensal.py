@@ -53,17 +53,18 @@ def transform(fato: DataFrame, cambio: DataFrame) -> DataFrame:
     by_items = items.groupBy(*KEYS).agg(
         F.sum("valor_total_item").cast(MONEY).alias("valor_pedidos_brl"),
         F.sum("valor_total_item_moeda_negociacao").cast(MONEY).alias("exposicao_moeda_estrangeira"),
-        F.avg("taxa_ptax").cast("decimal(18,6)").alias("ptax_media_pedidos"),
         F.max("idade_cotacao_dias").cast("int").alias("dias_desde_ultima_cotacao"),
     )
-    # Order-level amounts repeat on every item of the order: aggregate distinct orders.
+    # Order-level values (open amount, term, the PTAX of the order date) repeat on every item
+    # of the order: aggregate distinct orders.
     by_orders = (
-        items.select(*KEYS, "pedido_id", "valor_em_aberto_brl", "prazo_dias")
+        items.select(*KEYS, "pedido_id", "valor_em_aberto_brl", "prazo_dias", "taxa_ptax")
         .distinct()
         .groupBy(*KEYS)
         .agg(
             F.count(F.lit(1)).alias("qtd_pedidos"),
             F.sum("valor_em_aberto_brl").cast(MONEY).alias("exposicao_aberta_brl"),
+            F.avg("taxa_ptax").cast("decimal(18,6)").alias("ptax_media_pedidos"),
             F.avg("prazo_dias").cast("double").alias("prazo_medio_pagamento_dias"),
         )
     )

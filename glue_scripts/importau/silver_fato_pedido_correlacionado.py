@@ -14,9 +14,10 @@ from glue_scripts.lib.transforms import latest_by_key
 BRONZE = "importau_bronze"
 TARGET = "importau_silver.fato_pedido_correlacionado"
 MONEY = "decimal(18,2)"
+# parcela_atual first: sort_array orders the installments by it.
 PAYMENT_FIELDS = (
-    ("pagamento_id", "string"),
     ("parcela_atual", "int"),
+    ("pagamento_id", "string"),
     ("num_parcelas", "int"),
     ("data_vencimento", "date"),
     ("data_pagamento", "date"),

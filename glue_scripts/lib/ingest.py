@@ -7,6 +7,7 @@ yields NULL on failure, and a NULL where the raw value was not empty is a parse 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +45,29 @@ def _typed(raw: Column, column: Mapping[str, Any]) -> Column:
     if kind == "timestamp":
         return F.try_to_timestamp(raw, F.lit(column.get("format") or "yyyy-MM-dd HH:mm:ss"))
     # With ANSI mode off (see spark_io.get_spark) a failed cast yields NULL, not an error.
-    return raw.cast(kind)
+    typed = raw.cast(kind)
+    exact = _exact_number(kind)
+    # The cast alone would truncate '5.7' to the int 5 and round '2.345' to the decimal(18,2)
+    # 2.35: a value that does not fit its type exactly is a parse error, not a new value.
+    return typed if exact is None else F.when(raw.rlike(exact), typed)
+
+
+INTEGRAL_TYPES = ("tinyint", "smallint", "int", "integer", "bigint", "byte", "short", "long")
+_DECIMAL = re.compile(r"(?:decimal|dec|numeric)(?:\((\d+)(?:,(\d+))?\))?")
+
+
+def _exact_number(kind: str) -> str | None:
+    """A pattern of the texts a numeric type holds without losing digits (None: no check)."""
+    kind = kind.replace(" ", "")
+    if kind in INTEGRAL_TYPES:
+        return r"^[+-]?[0-9]+$"
+    decimal = _DECIMAL.fullmatch(kind)
+    if decimal is None:
+        return None
+    scale = int(decimal.group(2) or 0)
+    # At most `scale` digits after the point, trailing zeros aside; no exponent.
+    fraction = rf"(\.[0-9]{{0,{scale}}}0*)?"
+    return rf"^[+-]?([0-9]+{fraction}|\.[0-9]{{0,{scale}}}0*)$"
 
 
 def _cleaned(raw: Column, column: Mapping[str, Any]) -> Column:
@@ -66,7 +89,9 @@ def _parse_group(
     lines: DataFrame, header: list[str], columns: Sequence[Mapping[str, Any]]
 ) -> DataFrame:
     schema = ", ".join(f"`{h}` STRING" for h in header) + f", `{CORRUPT}` STRING"
-    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}
+    # RFC 4180 quoting, as spreadsheets and most exporters write it: `"a ""b"", c"` is the
+    # value `a "b", c` (Spark's default escape character is a backslash).
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "escape": '"'}
     parsed = lines.select("*", F.from_csv("raw_line", schema, options).alias("_p"))
     by_name = {c["name"]: c for c in columns}
     raws = {n: _cleaned(F.col(f"_p.`{n}`"), c) for n, c in by_name.items()}

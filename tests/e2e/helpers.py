@@ -13,8 +13,12 @@ from lakehouse_assets.registry import registry
 LOAD_DATE = "20241120"
 
 
-def run_graph(launcher, instance: DagsterInstance, selection: Sequence[str] | None = None,
-              partition_key: str = LOAD_DATE):
+def run_graph(
+    launcher,
+    instance: DagsterInstance,
+    selection: Sequence[str] | None = None,
+    partition_key: str = LOAD_DATE,
+):
     assets = build_all_assets(registry())
     keys = None if selection is None else [AssetKey(s.split("/")) for s in selection]
     return materialize(

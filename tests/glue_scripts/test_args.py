@@ -35,9 +35,7 @@ def test_parse_args_empty_argv():
 def test_parse_args_rejects_a_bare_value():
     with pytest.raises(JobArgumentError) as err:
         parse_args(["--a", "1", "stray", "x"])
-    assert str(err.value) == (
-        "unexpected argument 'stray': arguments must be '--name value' pairs"
-    )
+    assert str(err.value) == ("unexpected argument 'stray': arguments must be '--name value' pairs")
 
 
 def test_require_returns_the_value():

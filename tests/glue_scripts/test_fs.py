@@ -19,7 +19,6 @@ from glue_scripts.lib.fs import (
     normalize_root,
 )
 
-
 # --- normalize_root / join / local_path -------------------------------------------------
 
 

@@ -176,7 +176,16 @@ def test_order_payments_are_aggregated_not_multiplied_by_items(by_item):
             row.valor_em_aberto_brl,
             row.valor_cancelado_brl,
             row.data_ultimo_vencimento,
-        ) == (D(total), D("600.00"), D("600.00"), 3, D("200.00"), D("400.00"), ZERO, day("2025-01-03"))
+        ) == (
+            D(total),
+            D("600.00"),
+            D("600.00"),
+            3,
+            D("200.00"),
+            D("400.00"),
+            ZERO,
+            day("2025-01-03"),
+        )
         assert [p.pagamento_id for p in row.pagamentos] == ["PG1A", "PG1B", "PG1C"]
         # Own amounts (not the order total) are kept as they are.
         assert [p.valor_parcela_brl for p in row.pagamentos] == [D("200.00")] * 3

@@ -215,7 +215,9 @@ def test_changing_partition_columns_is_refused(store):
 
 def test_partitioning_an_unpartitioned_table_is_refused(store):
     store.commit("s1", (), {UNPARTITIONED: 1}, replace_all=True)
-    with pytest.raises(ValueError, match=r"partitioned by \[\] but this write uses \['anomesdia'\]"):
+    with pytest.raises(
+        ValueError, match=r"partitioned by \[\] but this write uses \['anomesdia'\]"
+    ):
         store.commit("s2", BY_DAY, {DAY1: 1}, replace_all=True)
     assert store.current().partitions == {UNPARTITIONED: PartitionEntry("s1", 1)}
 
@@ -286,9 +288,7 @@ def test_concurrent_writers_of_different_partitions_all_land(store):
         except BaseException as err:  # noqa: BLE001 - collected and asserted below
             errors.append(err)
 
-    threads = [
-        threading.Thread(target=write, args=(day, f"s{i}")) for i, day in enumerate(days)
-    ]
+    threads = [threading.Thread(target=write, args=(day, f"s{i}")) for i, day in enumerate(days)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -211,7 +211,7 @@ PRODUTOS = _bronze(
 BRONZE = (CAMBIO, EMPRESTIMOS, FORNECEDORES, ITENS_PEDIDO, PAGAMENTOS, PEDIDOS, PRODUTOS)
 
 PAYMENT_STRUCT = (
-    "array<struct<pagamento_id:string,parcela_atual:int,num_parcelas:int,"
+    "array<struct<parcela_atual:int,pagamento_id:string,num_parcelas:int,"
     "data_vencimento:date,data_pagamento:date,status_pagamento:string,"
     "valor_pago_brl:decimal(18,2),valor_parcela_brl:decimal(18,2),moeda_origem:string,"
     "valor_moeda_origem:decimal(18,2)>>"

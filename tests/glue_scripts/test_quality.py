@@ -1,0 +1,226 @@
+"""Quality rules compiled to SQL and evaluated on views (glue_scripts/lib/quality.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from glue_scripts.lib.quality import (
+    THIS,
+    CheckOutcome,
+    RuleError,
+    blocking_failures,
+    compile_rule,
+    evaluate_rules,
+    outcome,
+)
+from lakehouse_assets.specs import Rule
+
+THIS_ROWS = [
+    ("P1", "F1", "ENTREGUE", Decimal("10.00"), 1),
+    ("P2", "F2", "PENDENTE", Decimal("-5.00"), 2),
+    ("P2", "F9", "PERDIDO", Decimal("3.00"), -1),
+    ("P3", None, None, None, 3),
+    (None, "F1", "ENTREGUE", Decimal("1.00"), 0),
+    ("P4", "F9", "ENTREGUE", Decimal("2.00"), 4),
+    ("P4", "F1", "ENTREGUE", Decimal("2.00"), 5),
+    ("P4", "F2", "ENTREGUE", Decimal("2.00"), 6),
+]
+THIS_SCHEMA = "pedido_id string, fornecedor_id string, status string, valor decimal(18,2), qtd int"
+
+# name -> (rule, expected failed, expected metadata besides `failed`)
+CASES: dict[str, tuple[dict, int, dict]] = {
+    "not_null_one": ({"kind": "not_null", "columns": ["pedido_id"]}, 1, {}),
+    "not_null_two": ({"kind": "not_null", "columns": ["pedido_id", "fornecedor_id"]}, 2, {}),
+    # P2 twice and P4 three times; the one NULL key is not a duplicate.
+    "unique_one": ({"kind": "unique", "columns": ["pedido_id"]}, 2, {"duplicated_rows": 5}),
+    "unique_two": (
+        {"kind": "unique", "columns": ["pedido_id", "fornecedor_id"]},
+        0,
+        {"duplicated_rows": 0},
+    ),
+    "non_negative_one": ({"kind": "non_negative", "columns": ["valor"]}, 1, {}),
+    "non_negative_two": ({"kind": "non_negative", "columns": ["valor", "qtd"]}, 2, {}),
+    # NULL is not a value to accept or refuse; the quote in a value is escaped.
+    "accepted_values": (
+        {
+            "kind": "accepted_values",
+            "columns": ["status"],
+            "params": {"values": ["ENTREGUE", "PENDENTE", "it's"]},
+        },
+        1,
+        {},
+    ),
+    "referential_same_column": (
+        {
+            "kind": "referential",
+            "columns": ["fornecedor_id"],
+            "params": {"table": "importau_bronze.fornecedores"},
+        },
+        2,
+        {},
+    ),
+    "referential_other_column": (
+        {
+            "kind": "referential",
+            "columns": ["status"],
+            "params": {"table": "importau_ref.status_validos", "column": "codigo"},
+        },
+        1,
+        {},
+    ),
+    "row_count_equals_keys": (
+        {
+            "kind": "row_count_equals",
+            "params": {"table": "importau_bronze.itens_pedido", "keys": ["pedido_id"]},
+        },
+        3,
+        {"rows": 8, "expected_rows": 5},
+    ),
+    "row_count_equals_columns": (
+        {
+            "kind": "row_count_equals",
+            "columns": ["item_id"],
+            "params": {"table": "importau_bronze.itens_pedido"},
+        },
+        2,
+        {"rows": 8, "expected_rows": 6},
+    ),
+    "sql": (
+        {
+            "kind": "sql",
+            "params": {
+                "query": "SELECT COUNT(*) AS failed, CAST(SUM(valor) AS DOUBLE) AS total_brl "
+                "FROM this WHERE status = 'ENTREGUE'"
+            },
+        },
+        5,
+        {"total_brl": 17.0},
+    ),
+    # Decimals in the metadata become floats; NULL stays None.
+    "sql_decimal_metadata": (
+        {
+            "kind": "sql",
+            "params": {
+                "query": "SELECT 0 AS failed, SUM(valor) AS total, MAX(CAST(NULL AS INT)) AS nada "
+                "FROM this"
+            },
+        },
+        0,
+        {"total": 15.0, "nada": None},
+    ),
+}
+
+
+def _register(spark, name: str, rows: list, schema: str) -> None:
+    spark.createDataFrame(rows, schema).createOrReplaceTempView(name)
+
+
+@pytest.fixture(scope="module")
+def outcomes(spark) -> dict[str, CheckOutcome]:
+    """Every case evaluated once; the views are dropped again (the session is shared)."""
+    views = {
+        THIS: (THIS_ROWS, THIS_SCHEMA),
+        "fornecedores": ([("F1",), ("F2",), ("F3",)], "fornecedor_id string"),
+        "status_validos": ([("ENTREGUE",), ("PENDENTE",)], "codigo string"),
+        "itens_pedido": (
+            [(f"I{i}", p) for i, p in enumerate(["P1", "P1", "P2", "P3", "P4", "P5"])],
+            "item_id string, pedido_id string",
+        ),
+    }
+    for name, (rows, schema) in views.items():
+        _register(spark, name, rows, schema)
+    try:
+        rules = [
+            {"name": name, "description": f"case {name}", **rule}
+            for name, (rule, _, _) in CASES.items()
+        ]
+        rules.append({"name": "conservation", "kind": "row_conservation"})
+        return {o.name: o for o in evaluate_rules(spark, rules)}
+    finally:
+        for name in views:
+            spark.catalog.dropTempView(name)
+
+
+def test_row_conservation_is_left_to_the_ingestion(outcomes):
+    assert list(outcomes) == list(CASES)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_rule_counts_its_failures(outcomes, name):
+    _, failed, metadata = CASES[name]
+    result = outcomes[name]
+    assert result.failed == failed
+    assert result.metadata == {"failed": failed, **metadata}
+    assert result.passed is (failed == 0)
+    assert (result.severity, result.blocking, result.description) == (
+        "ERROR",
+        True,
+        f"case {name}",
+    )
+
+
+def test_rules_on_an_empty_table_pass(spark):
+    _register(spark, THIS, [], THIS_SCHEMA)
+    try:
+        results = evaluate_rules(
+            spark,
+            [
+                {"name": "nn", "kind": "not_null", "columns": ["pedido_id"]},
+                {"name": "uq", "kind": "unique", "columns": ["pedido_id"]},
+            ],
+        )
+    finally:
+        spark.catalog.dropTempView(THIS)
+    assert [(o.name, o.passed, o.metadata) for o in results] == [
+        ("nn", True, {"failed": 0}),
+        ("uq", True, {"failed": 0, "duplicated_rows": 0}),
+    ]
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(RuleError) as err:
+        compile_rule({"name": "x", "kind": "bogus"})
+    assert str(err.value) == "rule 'x' has unknown kind 'bogus'"
+
+
+@pytest.mark.parametrize("kind", ["not_null", "unique", "non_negative", "accepted_values"])
+def test_a_rule_without_columns_is_refused(kind):
+    with pytest.raises(RuleError) as err:
+        compile_rule({"name": "x", "kind": kind, "params": {"values": ["a"]}})
+    assert str(err.value) == f"rule 'x' ({kind}) needs `columns`"
+
+
+def test_outcome_takes_severity_and_blocking_from_the_rule():
+    warn = Rule(name="w", kind="sql", description="d", severity="WARN").payload()
+    assert outcome(warn, 3, {"extra": 1}) == CheckOutcome(
+        name="w",
+        passed=False,
+        severity="WARN",
+        blocking=False,
+        failed=3,
+        metadata={"failed": 3, "extra": 1},
+        description="d",
+    )
+    # A rule without severity or blocking is a blocking ERROR.
+    default = outcome({"name": "e", "kind": "sql"}, 0, {})
+    assert (default.severity, default.blocking, default.passed) == ("ERROR", True, True)
+
+
+def test_blocking_failures_are_failed_blocking_errors_only():
+    def check(name: str, passed: bool, severity: str, blocking: bool) -> CheckOutcome:
+        return CheckOutcome(name, passed, severity, blocking, 0 if passed else 1)
+
+    outcomes = [
+        check("failed_blocking_error", False, "ERROR", True),
+        check("failed_warn", False, "WARN", True),
+        check("failed_non_blocking_error", False, "ERROR", False),
+        check("passed_blocking_error", True, "ERROR", True),
+        check("another_failed_blocking_error", False, "ERROR", True),
+    ]
+    assert [o.name for o in blocking_failures(outcomes)] == [
+        "failed_blocking_error",
+        "another_failed_blocking_error",
+    ]
+    assert blocking_failures([]) == []
