@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -111,5 +112,9 @@ def test_cli_run_materializes_the_graph_and_killed_write_loses_nothing(workspace
     after = store.require_current()
     assert after.version == before.version + 1
     assert after.rows == before.rows
+    # The killed write's folder is never referenced; it stays for a grace period (a
+    # concurrent writer might still commit it), then clean-up removes it.
+    assert in_flight[0].name.split("=", 1)[1] not in after.history
+    assert in_flight[0].name.split("=", 1)[1] in store.cleanup(uncommitted_grace=timedelta(0))
     assert not in_flight[0].exists()
     assert not (root / "_runner" / "runner.json").exists()
