@@ -128,30 +128,33 @@ def test_create_exclusive_writes_the_complete_content(fs, tmp_path):
     assert fs.read_text(uri) == text
 
 
+def race(fs: LocalFileSystem, uri: str, text: str, writers: int) -> list[bool | BaseException]:
+    """Let `writers` threads create `uri` at the same moment; what each one got."""
+    barrier = threading.Barrier(writers)
+    results: list[bool | BaseException] = []
+
+    def write() -> None:
+        barrier.wait()
+        try:
+            results.append(fs.create_exclusive(uri, text))
+        except BaseException as err:  # collected: the test asserts there is none
+            results.append(err)
+
+    threads = [threading.Thread(target=write) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def test_create_exclusive_racing_threads_have_exactly_one_winner(fs, tmp_path):
     # The same text object in every thread, as when writers publish identical content.
     text = "same content"
     rounds, writers = 30, 6
     for round_no in range(rounds):
         uri = _uri(tmp_path / f"v{round_no}.json")
-        barrier = threading.Barrier(writers)
-        results: list[bool] = []
-        errors: list[BaseException] = []
-
-        def write(uri: str = uri, barrier: threading.Barrier = barrier) -> None:
-            barrier.wait()
-            try:
-                results.append(fs.create_exclusive(uri, text))
-            except BaseException as err:  # noqa: BLE001 - collected and asserted below
-                errors.append(err)
-
-        threads = [threading.Thread(target=write) for _ in range(writers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        assert errors == []
-        assert sorted(results) == [False] * (writers - 1) + [True]
+        assert sorted(race(fs, uri, text, writers), key=str) == [False] * (writers - 1) + [True]
         assert fs.read_text(uri) == text
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"v{i}.json" for i in range(rounds))
 

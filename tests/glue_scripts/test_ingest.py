@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import reduce
 from pathlib import Path
 
 import pytest
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from glue_scripts.lib.fs import normalize_root
 from glue_scripts.lib.ingest import QUARANTINE_COLUMNS, ingest, source_columns
@@ -64,10 +67,6 @@ def run(spark, files: list[str], spec: dict) -> dict:
         "quarantine": sorted(quarantine, key=lambda q: q["raw_line"]),
         "reasons": {q["raw_line"]: q["reason"] for q in quarantine},
     }
-
-
-def pedido(*fields: str) -> str:
-    return ",".join(fields)
 
 
 # --- landing layouts -----------------------------------------------------------------------
@@ -145,44 +144,23 @@ def test_source_columns_leave_out_ingestion_and_partition_columns():
 
 MESSY_PEDIDOS = [
     PEDIDOS_HEADER,
-    pedido(
-        "PED001",
-        "2024-10-15",
-        "FORN001",
-        "15750.50",
-        "ENTREGUE",
-        "BOLETO",
-        "30",
-        "2024-11-14",
-        "matheus.silva",
-        "Pedido urgente",
-    ),
-    pedido("PED002", "2024-10-16", "FORN002", "8920.00", "EM_TRANSITO", "", "", "", "", ""),
+    "PED001,2024-10-15,FORN001,15750.50,ENTREGUE,BOLETO,30,2024-11-14,matheus.silva,Pedido urgente",
+    "PED002,2024-10-16,FORN002,8920.00,EM_TRANSITO,,,,,",
     "",
-    pedido("PED003", "2024-13-45", "FORN001", "100.00", "PENDENTE", "PIX", "30", "", "", ""),
-    pedido("PED004", "2024-10-17", "FORN001", "12x50", "PENDENTE", "PIX", "30", "", "", ""),
-    pedido("PED005", "2024-10-17", "", "100.00", "PENDENTE", "PIX", "30", "", "", ""),
-    pedido("PED006", "2024-10-17", "FORN001", "100.00", "PENDENTE"),
-    pedido("PED007", "2024-10-18", "FORN003", "1.00", "ENTREGUE", "", "", "", "", "primeira"),
+    "PED003,2024-13-45,FORN001,100.00,PENDENTE,PIX,30,,,",
+    "PED004,2024-10-17,FORN001,12x50,PENDENTE,PIX,30,,,",
+    "PED005,2024-10-17,,100.00,PENDENTE,PIX,30,,,",
+    "PED006,2024-10-17,FORN001,100.00,PENDENTE",
+    "PED007,2024-10-18,FORN003,1.00,ENTREGUE,,,,,primeira",
     "   ",
-    pedido("PED008", "2024-10-19", "FORN004", '"1,5"', "PENDENTE", "PIX", "", "", "", ""),
-    pedido("PED009", "2024-10-19", "FORN004", "10.00", "PENDENTE", "PIX", "5.7", "", "", ""),
-    pedido("PED010", "2024-10-19", "FORN004", "10.00", "PENDENTE", "PIX", "", "", "", "", "x"),
-    pedido("PED007", "2024-10-18", "FORN003", "2.00", "ENTREGUE", "", "", "", "", "segunda"),
-    pedido("PED011", "2024-10-20", "FORN005", "3.456", "PENDENTE", "PIX", "", "", "", ""),
-    pedido(
-        " PED012 ",
-        "2024-10-20",
-        "FORN005",
-        " 7.10 ",
-        "ENTREGUE",
-        "PIX",
-        " 15 ",
-        "",
-        "",
-        '"Frete, seguro e ""taxas"""',
-    ),
-    pedido("PED013", "", "FORN005", "7.00", "ENTREGUE", "PIX", "", "", "", ""),
+    'PED008,2024-10-19,FORN004,"1,5",PENDENTE,PIX,,,,',
+    "PED009,2024-10-19,FORN004,10.00,PENDENTE,PIX,5.7,,,",
+    "PED010,2024-10-19,FORN004,10.00,PENDENTE,PIX,,,,,x",
+    "PED007,2024-10-18,FORN003,2.00,ENTREGUE,,,,,segunda",
+    "PED011,2024-10-20,FORN005,3.456,PENDENTE,PIX,,,,",
+    ' PED012 ,2024-10-20,FORN005, 7.10 ,ENTREGUE,PIX, 15 ,,,"Frete, seguro e ""taxas"""',
+    "PED013,,FORN005,7.00,ENTREGUE,PIX,,,,",
+    ",15/10/2024,FORN001,abc,,,,,,",
 ]
 
 
@@ -194,10 +172,10 @@ def messy(spark, tmp_path_factory) -> dict:
 
 
 def test_messy_file_counts(messy):
-    # 14 data lines; the empty and the blank line are not rows, nor is the header.
-    assert messy["loaded"].landing_rows == 14
+    # 15 data lines; the empty and the blank line are not rows, nor is the header.
+    assert messy["loaded"].landing_rows == 15
     assert sorted(messy["rows"]) == ["PED001", "PED002", "PED007", "PED012"]
-    assert len(messy["quarantine"]) == 10
+    assert len(messy["quarantine"]) == 11
     assert messy["loaded"].files == [messy["file"]]
     assert messy["loaded"].drift == {}
 
@@ -264,6 +242,14 @@ def test_bad_lines_are_quarantined_with_a_reason(messy, pedido_id, reason):
     assert quarantined(messy, pedido_id) == reason
 
 
+def test_several_problems_of_one_line_are_all_reported(messy):
+    assert messy["reasons"][MESSY_PEDIDOS[-1]] == (
+        "pedido_id: required value is missing; "
+        "data_pedido: '15/10/2024' is not a valid date; "
+        "valor_total_brl: 'abc' is not a valid decimal(18,2)"
+    )
+
+
 def test_numbers_are_not_silently_truncated_or_rounded(messy):
     # Spark's cast would make the int 5 of '5.7' and the decimal(18,2) 3.46 of '3.456'.
     assert quarantined(messy, "PED009") == "prazo_dias: '5.7' is not a valid int"
@@ -321,20 +307,6 @@ def test_fornecedores_null_token_accents_crlf_and_bom(spark, tmp_path):
     }
 
 
-def test_several_problems_of_one_line_are_all_reported(spark, tmp_path):
-    file = write(
-        tmp_path / "pedidos.csv",
-        PEDIDOS_HEADER,
-        pedido("", "15/10/2024", "FORN001", "abc", "", "", "", "", "", ""),
-    )
-    result = run(spark, [file], PEDIDOS.payload())
-    assert list(result["reasons"].values()) == [
-        "pedido_id: required value is missing; "
-        "data_pedido: '15/10/2024' is not a valid date; "
-        "valor_total_brl: 'abc' is not a valid decimal(18,2)"
-    ]
-
-
 def test_a_header_in_another_order_maps_by_name_and_extra_columns_are_drift(spark, tmp_path):
     header = (
         "observacoes,pedido_id,canal_venda,usuario_criacao,data_entrega_prevista,prazo_dias,"
@@ -348,18 +320,7 @@ def test_a_header_in_another_order_maps_by_name_and_extra_columns_are_drift(spar
     standard = write(
         tmp_path / "a.csv",
         PEDIDOS_HEADER,
-        pedido(
-            "PED001",
-            "2024-10-15",
-            "FORN001",
-            "1.00",
-            "ENTREGUE",
-            "BOLETO",
-            "30",
-            "2024-11-14",
-            "matheus.silva",
-            "nota a",
-        ),
+        "PED001,2024-10-15,FORN001,1.00,ENTREGUE,BOLETO,30,2024-11-14,matheus.silva,nota a",
     )
     result = run(spark, [standard, reordered], PEDIDOS.payload())
 
@@ -483,31 +444,44 @@ REAL_COUNTS = {
 
 
 @pytest.fixture(scope="module")
-def real(spark, real_exports) -> dict[str, dict]:
+def real(spark, real_exports) -> dict:
     landing = uri(real_exports)
-    results = {}
+    loads = {}
     for spec in BRONZE:
         payload = spec.payload()
         files = find_source_files(landing, payload["source"], "20241015")
         assert files == [f"{landing}/{payload['source']}.csv"]
-        loaded = ingest(spark, files, payload, INGESTED_AT)
-        results[spec.name] = {
-            "loaded": loaded,
-            "rows": loaded.rows.count(),
-            "quarantine": [r.asDict() for r in loaded.quarantine.collect()],
-        }
-    return results
+        loads[spec.name] = ingest(spark, files, payload, INGESTED_AT)
+    # One Spark job for the rows of all seven tables, one for their quarantine.
+    rows = reduce(
+        DataFrame.unionByName,
+        (loaded.rows.select(F.lit(name).alias("table")) for name, loaded in loads.items()),
+    )
+    quarantine = reduce(
+        DataFrame.unionByName,
+        (
+            loaded.quarantine.select(F.lit(name).alias("table"), "*")
+            for name, loaded in loads.items()
+        ),
+    )
+    return {
+        "loads": loads,
+        "rows": {r["table"]: r["count"] for r in rows.groupBy("table").count().collect()},
+        "quarantine": [r.asDict() for r in quarantine.collect()],
+    }
 
 
 def test_real_exports_load_completely(real):
-    assert {name: r["rows"] for name, r in real.items()} == REAL_COUNTS
-    assert {name: r["loaded"].landing_rows for name, r in real.items()} == REAL_COUNTS
-    assert {name: r["quarantine"] for name, r in real.items()} == {n: [] for n in REAL_COUNTS}
-    assert {name: r["loaded"].drift for name, r in real.items()} == {n: {} for n in REAL_COUNTS}
+    assert real["rows"] == REAL_COUNTS
+    assert {name: loaded.landing_rows for name, loaded in real["loads"].items()} == REAL_COUNTS
+    assert real["quarantine"] == []
+    assert {name: loaded.drift for name, loaded in real["loads"].items()} == {
+        name: {} for name in REAL_COUNTS
+    }
 
 
 def test_real_foreign_suppliers_have_a_null_cnpj(real):
-    rows = real["fornecedores"]["loaded"].rows.select("fornecedor_id", "cnpj", "pais_origem")
+    rows = real["loads"]["fornecedores"].rows.select("fornecedor_id", "cnpj", "pais_origem")
     suppliers = {r.fornecedor_id: (r.cnpj, r.pais_origem) for r in rows.collect()}
     foreign = sorted(k for k, (_, country) in suppliers.items() if country != "Brasil")
     without_cnpj = sorted(k for k, (cnpj, _) in suppliers.items() if cnpj is None)

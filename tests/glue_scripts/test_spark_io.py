@@ -68,15 +68,11 @@ def test_unpartitioned_round_trip(spark, store):
     assert table.schema == SCHEMA  # no `snapshot` column from the folder name
     assert collected(table) == sorted(rows)
 
-
-def test_unpartitioned_rewrite_replaces_the_table(spark, store):
-    first = write_snapshot(spark.createDataFrame([row("PED001", "1.00", 1, 1)], SCHEMA), store, ())
-    store.commit(first.snapshot, (), first.rows_by_partition, replace_all=True)
-    rows = [row("PED002", "2.00", 2, 2), row("PED003", "3.00", 3, 3)]
-    second = write_snapshot(spark.createDataFrame(rows, SCHEMA), store, ())
-    store.commit(second.snapshot, (), second.rows_by_partition, replace_all=True)
-
-    assert collected(read_table(spark, store)) == sorted(rows)
+    # A rewrite replaces the whole table.
+    again = [row("PED003", "3.00", 17, 3)]
+    rewritten = write_snapshot(spark.createDataFrame(again, SCHEMA), store, ())
+    store.commit(rewritten.snapshot, (), rewritten.rows_by_partition, replace_all=True)
+    assert collected(read_table(spark, store)) == again
 
 
 def test_partitioned_round_trip_keeps_the_partition_column_a_string(spark, store):
@@ -118,7 +114,9 @@ def test_partition_values_with_leading_zeros_stay_as_written(spark, store):
     assert [tuple(r) for r in read_table(spark, store).collect()] == [("a", "007")]
 
 
-def test_partitioned_rewrite_replaces_only_its_partitions(spark, store):
+def test_partitioned_rewrite_replaces_only_its_partitions_and_uncommitted_data_is_unseen(
+    spark, store
+):
     first = write_snapshot(
         spark.createDataFrame(
             [row("PED001", "1.00", 14, 1, "20241014"), row("PED002", "2.00", 15, 2, "20241015")],
@@ -133,36 +131,22 @@ def test_partitioned_rewrite_replaces_only_its_partitions(spark, store):
     manifest = store.commit(second.snapshot, BY_DAY, second.rows_by_partition, replace_all=False)
 
     assert manifest.rows == 3
-    assert collected(read_table(spark, store)) == sorted(
-        [row("PED001", "1.00", 14, 1, "20241014"), *rerun]
-    )
+    expected = sorted([row("PED001", "1.00", 14, 1, "20241014"), *rerun])
+    assert collected(read_table(spark, store)) == expected
 
-
-def test_an_uncommitted_snapshot_is_never_read(spark, store):
-    committed = [row("PED001", "1.00", 14, 1, "20241014")]
-    first = write_snapshot(spark.createDataFrame(committed, PARTITIONED_SCHEMA), store, BY_DAY)
-    store.commit(first.snapshot, BY_DAY, first.rows_by_partition, replace_all=False)
-    # A run that wrote the same partition and was killed before its commit.
+    # A run that wrote both partitions again and was killed before its commit: unseen.
     write_snapshot(
-        spark.createDataFrame([row("PED666", "6.00", 14, 6, "20241014")], PARTITIONED_SCHEMA),
+        spark.createDataFrame(
+            [row("PED666", "6.00", 14, 6, "20241014"), row("PED667", "6.00", 15, 6, "20241015")],
+            PARTITIONED_SCHEMA,
+        ),
         store,
         BY_DAY,
     )
-    assert collected(read_table(spark, store)) == committed
+    assert collected(read_table(spark, store)) == expected
 
 
-def test_an_empty_partitioned_frame_gives_zero_rows_not_an_error(spark, store):
-    empty = spark.createDataFrame([], PARTITIONED_SCHEMA)
-
-    written = write_snapshot(empty, store, BY_DAY)
-
-    assert written.rows_by_partition == {}
-    assert written.rows == 0
-    assert written.data.schema == PARTITIONED_SCHEMA
-    assert written.data.count() == 0
-
-
-def test_an_empty_rerun_of_a_partition_empties_only_that_partition(spark, store):
+def test_an_empty_partitioned_frame_gives_zero_rows_and_empties_only_its_partition(spark, store):
     kept = [row("PED001", "1.00", 14, 1, "20241014")]
     first = write_snapshot(
         spark.createDataFrame(
@@ -173,7 +157,13 @@ def test_an_empty_rerun_of_a_partition_empties_only_that_partition(spark, store)
     )
     store.commit(first.snapshot, BY_DAY, first.rows_by_partition, replace_all=False)
 
+    # An empty partitioned frame gives a snapshot of 0 rows, not an error.
     empty = write_snapshot(spark.createDataFrame([], PARTITIONED_SCHEMA), store, BY_DAY)
+    assert empty.rows_by_partition == {}
+    assert empty.rows == 0
+    assert empty.data.schema == PARTITIONED_SCHEMA
+    assert empty.data.count() == 0
+    # Spark writes no folder for it: the job names the partition it replaces.
     rows = {**empty.rows_by_partition, **empty_partitions(BY_DAY, {"anomesdia": "20241015"})}
     assert rows == {"anomesdia=20241015": 0}
     manifest = store.commit(empty.snapshot, BY_DAY, rows, replace_all=False)
