@@ -69,7 +69,10 @@ def _valid_field(text: str) -> bool:
 def _split_fields(body: str) -> list[str]:
     fields, depth, start = [], 0, 0
     for i, char in enumerate(body):
-        depth += char in "<(" and 1 or (-1 if char in ">)" else 0)
+        if char in "<(":
+            depth += 1
+        elif char in ">)":
+            depth -= 1
         if char == "," and depth == 0:
             fields.append(body[start:i])
             start = i + 1
