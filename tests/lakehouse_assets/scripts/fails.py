@@ -1,0 +1,5 @@
+"""A Glue script that fails the way a transform bug would."""
+
+
+def main(argv):
+    raise ValueError(f"boom with {argv}")
