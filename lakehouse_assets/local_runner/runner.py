@@ -9,7 +9,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -59,7 +58,7 @@ class JobRunner:
 
     def __init__(self, spark: SparkSession, max_concurrent_runs: int = 2):
         self.spark = spark
-        self._pool = ThreadPoolExecutor(max_concurrent_runs, thread_name_prefix="glue-job")
+        self._slots = threading.BoundedSemaphore(max_concurrent_runs)
         self._runs: dict[str, JobRun] = {}
         self._lock = threading.Lock()
         self.last_activity = time.monotonic()
@@ -74,7 +73,9 @@ class JobRunner:
         with self._lock:
             self._runs[run.id] = run
             self.last_activity = time.monotonic()
-        self._pool.submit(self._execute, run)
+        # A thread per run, not a pool: a stop delivered as an asynchronous exception can
+        # only ever hit the run it was meant for.
+        threading.Thread(target=self._execute, args=(run,), name=run.id, daemon=True).start()
         return run.id
 
     def get(self, run_id: str) -> JobRun:
@@ -92,32 +93,47 @@ class JobRunner:
         if run.state in TERMINAL:
             return False
         run.stop_requested = True
-        # Cancel the Spark jobs of the run, then interrupt its Python code between bytecodes.
-        self.spark.sparkContext.cancelJobGroup(run.id)
-        if run.thread_id is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(run.thread_id), ctypes.py_object(JobStopped)
-            )
+        threading.Thread(target=self._enforce_stop, args=(run,), daemon=True).start()
         return True
 
+    def _enforce_stop(self, run: JobRun) -> None:
+        """Interrupt the run's Python code once, and cancel its Spark jobs until it ends
+        (a script between two Spark jobs would otherwise start the next one)."""
+        interrupted = False
+        while run.state not in TERMINAL:
+            if run.thread_id is not None and not interrupted:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                    ctypes.c_ulong(run.thread_id), ctypes.py_object(JobStopped)
+                )
+                interrupted = True
+            self.spark.sparkContext.cancelJobGroup(run.id)
+            time.sleep(0.2)
+
     def _execute(self, run: JobRun) -> None:
-        run.thread_id = threading.get_ident()
-        run.state = "RUNNING"
-        sc = self.spark.sparkContext
-        try:
-            if run.stop_requested:
-                raise JobStopped()
-            sc.setJobGroup(run.id, f"{run.job_name} {run.id}", interruptOnCancel=True)
-            module = runpy.run_path(run.script, run_name="__glue_job__")
-            module["main"](to_argv(run.arguments))
-            run.state = "SUCCEEDED"
-        except BaseException as exc:  # noqa: BLE001 - every failure must end the run's state
-            run.trace = "".join(traceback.format_exception(exc))[-6000:]
-            if run.stop_requested:
-                run.state, run.error = "STOPPED", "stopped on request"
-            else:
-                run.state, run.error = "FAILED", f"{type(exc).__name__}: {exc}"
-        finally:
+        with self._slots:
+            run.thread_id = threading.get_ident()
+            state, error, trace = self._run_script(run)
+            run.state, run.error, run.trace = state, error, trace
             run.completed_on = datetime.now(UTC)
             with self._lock:
                 self.last_activity = time.monotonic()
+
+    def _run_script(self, run: JobRun) -> tuple[str, str, str]:
+        try:
+            try:
+                if run.stop_requested:
+                    raise JobStopped()
+                run.state = "RUNNING"
+                self.spark.sparkContext.setJobGroup(
+                    run.id, f"{run.job_name} {run.id}", interruptOnCancel=True
+                )
+                module = runpy.run_path(run.script, run_name="__glue_job__")
+                module["main"](to_argv(run.arguments))
+                return "SUCCEEDED", "", ""
+            except BaseException as exc:  # noqa: BLE001 - every failure must end the run's state
+                trace = "".join(traceback.format_exception(exc))[-6000:]
+                if run.stop_requested:
+                    return "STOPPED", "stopped on request", trace
+                return "FAILED", f"{type(exc).__name__}: {exc}", trace
+        except JobStopped:  # the stop arrived while the failure above was being handled
+            return "STOPPED", "stopped on request", ""
