@@ -20,7 +20,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/lakehouse local-aws --background
 	$(BIN)/lakehouse run
+	$(BIN)/lakehouse catalog export
 
 dev: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
@@ -36,4 +38,5 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 clean:
+	-$(BIN)/lakehouse local-aws --stop
 	rm -rf .lakehouse .dagster_home

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lakehouse_assets.cli_catalog import add_commands as add_catalog_commands
 from lakehouse_assets.settings import ConfigurationError, Settings
 
 SAMPLE_SCALE = 30
@@ -92,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
         "--keep-runner", action="store_true", help="leave the warm Spark runner up afterwards"
     )
     run.set_defaults(func=_run)
+
+    add_catalog_commands(sub)
     return parser
 
 

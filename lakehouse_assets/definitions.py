@@ -9,9 +9,13 @@ from dagster import (
     define_asset_job,
 )
 
+from lakehouse_assets.catalog.asset import CATALOG_ASSET_KEY, build_catalog_asset
+from lakehouse_assets.catalog.resource import build_catalog_resource
 from lakehouse_assets.factory import build_all_assets
 from lakehouse_assets.registry import registry
 from lakehouse_assets.resources.launcher import GlueJobLauncher, LocalSparkLauncher
+from lakehouse_assets.retries import TransientRetries
+from lakehouse_assets.sensors import build_failure_alert_sensor
 from lakehouse_assets.settings import ConfigurationError, Settings
 
 
@@ -36,16 +40,27 @@ def domain_job_name(domain: str) -> str:
 
 def build_definitions(settings: Settings) -> Definitions:
     reg = registry()
+    # Each domain's daily job ends by publishing the graph into the Glue Data Catalog.
     jobs = [
-        define_asset_job(domain_job_name(domain), selection=AssetSelection.groups(domain))
+        define_asset_job(
+            domain_job_name(domain),
+            selection=AssetSelection.groups(domain) | AssetSelection.assets(CATALOG_ASSET_KEY),
+        )
         for domain in reg.domains()
     ]
     schedules = [build_schedule_from_partitioned_job(job, hour_of_day=6) for job in jobs]
+    retries = TransientRetries(
+        max_retries=settings.transient_retries, backoff_seconds=settings.retry_backoff_seconds
+    )
     return Definitions(
-        assets=build_all_assets(reg),
+        assets=[*build_all_assets(reg, retries), build_catalog_asset(reg)],
         jobs=jobs,
         schedules=schedules,
-        resources={"launcher": build_launcher(settings)},
+        sensors=[build_failure_alert_sensor(settings)],
+        resources={
+            "launcher": build_launcher(settings),
+            "catalog": build_catalog_resource(settings),
+        },
     )
 
 

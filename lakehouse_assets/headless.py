@@ -41,10 +41,8 @@ def _print_summary(result) -> None:
         mat = event.event_specific_data.materialization
         rows = mat.metadata.get("dagster/row_count")
         uri = mat.metadata.get("dagster/uri")
-        print(
-            f"  published {mat.asset_key.to_user_string():<48} "
-            f"{getattr(rows, 'value', '?'):>10} rows  {getattr(uri, 'value', '')}"
-        )
+        detail = f"{rows.value:>10} rows  {uri.value if uri else ''}" if rows else ""
+        print(f"  published {mat.asset_key.to_user_string():<48} {detail}".rstrip())
     for event in result.get_asset_check_evaluations():
         status = "passed" if event.passed else f"FAILED ({event.severity.value})"
         print(f"  check {event.asset_key.to_user_string()}:{event.check_name} {status}")
