@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lakehouse_assets.cli_catalog import add_commands as add_catalog_commands
+from lakehouse_assets.cli_deploy import add_commands as add_deploy_commands
 from lakehouse_assets.settings import ConfigurationError, Settings
 
 SAMPLE_SCALE = 30
@@ -95,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
 
     add_catalog_commands(sub)
+    add_deploy_commands(sub)
     return parser
 
 

@@ -16,21 +16,22 @@ from lakehouse_assets.registry import registry
 from lakehouse_assets.resources.launcher import GlueJobLauncher, LocalSparkLauncher
 from lakehouse_assets.retries import TransientRetries
 from lakehouse_assets.sensors import build_failure_alert_sensor
-from lakehouse_assets.settings import ConfigurationError, Settings
+from lakehouse_assets.settings import Settings
 
 
 def build_launcher(settings: Settings) -> GlueJobLauncher:
-    if settings.target == "local":
-        return LocalSparkLauncher(
-            lakehouse_root=settings.root,
-            landing=settings.landing,
-            runner_dir=settings.runner_dir,
-            poll_interval_seconds=settings.poll_interval_seconds,
-            timeout_seconds=settings.job_timeout_seconds,
-            keep_versions=settings.keep_versions,
-        )
-    raise ConfigurationError(
-        f"LAKEHOUSE_TARGET={settings.target} has no launcher in this version; use 'local'"
+    if settings.target == "aws":
+        from lakehouse_assets.aws_settings import AwsSettings
+        from lakehouse_assets.resources.glue_launcher import GlueLauncher
+
+        return GlueLauncher.from_settings(settings, AwsSettings.from_env())
+    return LocalSparkLauncher(
+        lakehouse_root=settings.root,
+        landing=settings.landing,
+        runner_dir=settings.runner_dir,
+        poll_interval_seconds=settings.poll_interval_seconds,
+        timeout_seconds=settings.job_timeout_seconds,
+        keep_versions=settings.keep_versions,
     )
 
 

@@ -16,6 +16,7 @@ from dagster import (
     DailyPartitionsDefinition,
     MaterializeResult,
     MetadataValue,
+    RetryRequested,
     TableColumn,
     TableSchema,
     multi_asset,
@@ -23,6 +24,7 @@ from dagster import (
 
 from lakehouse_assets.registry import Registry
 from lakehouse_assets.resources.launcher import SCRIPTS_DIR, GlueJobLauncher, script_path
+from lakehouse_assets.retries import TransientRetries, is_transient
 from lakehouse_assets.specs import JobSpec, TableSpec
 
 
@@ -58,7 +60,7 @@ def column_schema(table: TableSpec) -> TableSchema:
                 name=c.name,
                 type=c.type,
                 description=c.comment,
-                tags={"pii": c.pii} if c.pii else {},
+                tags={k: v for k, v in (("pii", c.pii), ("mask", c.mask)) if v},
             )
             for c in table.columns
         ]
@@ -130,8 +132,25 @@ def verify_reported_lineage(results: Sequence[MaterializeResult], reg: Registry)
             )
 
 
-def build_job_assets(job: JobSpec, reg: Registry) -> AssetsDefinition:
+def _retry_if_transient(
+    context: AssetExecutionContext, error: BaseException, retries: TransientRetries
+) -> None:
+    """Ask Dagster to run the step again after a transient fault; data errors fail now."""
+    if not is_transient(error) or context.retry_number >= retries.max_retries:
+        return
+    wait = retries.delay(context.retry_number)
+    context.log.warning(
+        f"transient failure, retry {context.retry_number + 1} of {retries.max_retries} "
+        f"in {wait:.0f}s: {type(error).__name__}: {str(error).splitlines()[0]}"
+    )
+    raise RetryRequested(max_retries=retries.max_retries, seconds_to_wait=wait) from error
+
+
+def build_job_assets(
+    job: JobSpec, reg: Registry, retries: TransientRetries | None = None
+) -> AssetsDefinition:
     tables = reg.tables_of_job(job.name)
+    retries = retries or TransientRetries()
     partitions_def = partitions_for(tables)
 
     @multi_asset(
@@ -146,11 +165,16 @@ def build_job_assets(job: JobSpec, reg: Registry) -> AssetsDefinition:
     )
     def _glue_job(context: AssetExecutionContext, launcher: GlueJobLauncher) -> Iterator:
         selected = [t for t in tables if asset_key(t) in context.selected_asset_keys]
-        outcome = launcher.run_job(context, job, selected)
+        try:
+            outcome = launcher.run_job(context, job, selected)
+        except Exception as err:
+            _retry_if_transient(context, err, retries)
+            raise
         # No implicit materializations: a table the script did not report was not published.
         results = list(outcome.invocation.get_results(implicit_materializations=False))
         if outcome.error is not None:
             yield from results  # checks and tables reported before the failure still count
+            _retry_if_transient(context, outcome.error, retries)
             raise outcome.error
         materialized = [r for r in results if isinstance(r, MaterializeResult)]
         missing = [
@@ -169,5 +193,7 @@ def build_job_assets(job: JobSpec, reg: Registry) -> AssetsDefinition:
     return _glue_job
 
 
-def build_all_assets(reg: Registry) -> list[AssetsDefinition]:
-    return [build_job_assets(job, reg) for job in reg.jobs.values()]
+def build_all_assets(
+    reg: Registry, retries: TransientRetries | None = None
+) -> list[AssetsDefinition]:
+    return [build_job_assets(job, reg, retries) for job in reg.jobs.values()]

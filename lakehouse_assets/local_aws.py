@@ -36,17 +36,17 @@ class LocalAwsError(RuntimeError):
     """The local endpoint could not be started, found or stopped."""
 
 
-def start_server(host: str = HOST, port: int = 0) -> Any:
+def start_server(host: str = HOST, port: int = 0, *, run_jobs_here: bool = False) -> Any:
     """Start moto's threaded server and return it (`server.get_host_and_port()` has the port).
 
-    Port 0 lets the system choose a free port. The one place a server is started, so that
-    stand-ins for more services (a Glue job runner) can be added to the same server.
+    Port 0 lets the system choose a free port. The one place a server is started: the Glue
+    stand-in (`lakehouse_assets.glue_standin`) answers Glue's job operations in front of
+    moto and really runs the job scripts. `run_jobs_here`: this process only serves the
+    endpoint, so the scripts it runs may point its boto3 at the endpoint.
     """
-    from moto.server import ThreadedMotoServer
+    from lakehouse_assets.glue_standin import start_endpoint
 
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    return server
+    return start_endpoint(host, port, own_environment=run_jobs_here)
 
 
 def server_url(server: Any) -> str:
@@ -130,7 +130,7 @@ def _write_state(directory: Path, url: str) -> None:
 def serve(port: int, state: Path | None, out=sys.stdout) -> int:
     """Run the endpoint in this process until SIGINT/SIGTERM."""
     try:
-        server = start_server(HOST, port)
+        server = start_server(HOST, port, run_jobs_here=True)
     except OSError as err:
         print(f"cannot start the local AWS endpoint on {HOST}:{port}: {err}", file=sys.stderr)
         return 1

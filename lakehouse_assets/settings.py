@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 TARGETS = ("local", "aws")
@@ -22,6 +22,11 @@ class Settings:
     job_timeout_seconds: float
     poll_interval_seconds: float
     keep_versions: int
+    transient_retries: int = 3
+    retry_backoff_seconds: float = 10.0
+    # May carry a token (chat webhooks do): never printed with the settings.
+    alert_webhook: str | None = field(default=None, repr=False)
+    alert_file: str = "./.dagster_home/lakehouse_alerts.jsonl"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -31,9 +36,10 @@ class Settings:
             raise ConfigurationError(
                 f"LAKEHOUSE_TARGET={target!r} is not one of {list(TARGETS)}; unset it for local"
             )
-        root = env.get("LAKEHOUSE_ROOT", "./.lakehouse")
+        root = env.get("LAKEHOUSE_ROOT") or _default_root(target, env)
         landing = env.get("LAKEHOUSE_LANDING") or _join(root, "landing")
-        runner_dir = env.get("LAKEHOUSE_RUNNER_DIR") or str(Path(root).expanduser() / "_runner")
+        local = "./.lakehouse" if root.startswith("s3://") else root
+        runner_dir = env.get("LAKEHOUSE_RUNNER_DIR") or str(Path(local).expanduser() / "_runner")
         return cls(
             target=target,
             root=root,
@@ -44,7 +50,21 @@ class Settings:
                 env, "LAKEHOUSE_POLL_SECONDS", 0.2 if target == "local" else 10
             ),
             keep_versions=int(_number(env, "LAKEHOUSE_KEEP_VERSIONS", 5)),
+            transient_retries=_count(env, "LAKEHOUSE_TRANSIENT_RETRIES", 3),
+            retry_backoff_seconds=_number(env, "LAKEHOUSE_RETRY_BACKOFF_SECONDS", 10),
+            alert_webhook=env.get("LAKEHOUSE_ALERT_WEBHOOK") or None,
+            alert_file=env.get("LAKEHOUSE_ALERT_FILE")
+            or str(Path(env.get("DAGSTER_HOME") or "./.dagster_home") / "lakehouse_alerts.jsonl"),
         )
+
+
+def _default_root(target: str, env: dict[str, str]) -> str:
+    """./.lakehouse locally; on aws s3://LAKEHOUSE_BUCKET[/LAKEHOUSE_PREFIX] (docs/AWS.md)."""
+    if target != "aws":
+        return "./.lakehouse"
+    from lakehouse_assets.aws_settings import AwsSettings
+
+    return AwsSettings.from_env(env).root
 
 
 def _join(root: str, name: str) -> str:
@@ -62,3 +82,12 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigurationError(f"{name}={raw!r} must be positive")
     return value
+
+
+def _count(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    if not raw.strip().isdigit():
+        raise ConfigurationError(f"{name}={raw!r} must be a whole number, 0 or more")
+    return int(raw)

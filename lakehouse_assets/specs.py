@@ -33,8 +33,13 @@ RULE_KINDS = (
     "referential",
     "row_count_equals",
     "row_conservation",
+    "schema_drift",
     "sql",
 )
+# How the framework masks a PII column in silver and gold (glue_scripts/lib/masking.py):
+# "hash" = keyed HMAC-SHA256 in hex (joins still work, the value is not readable), "redact" =
+# NULL. Bronze keeps the source as it landed; access to it is governed by the catalog.
+MASKS = ("hash", "redact")
 SEVERITIES = ("ERROR", "WARN")
 # Glue's limits (CreateTable): names, Description, column Comment.
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,254}$")
@@ -82,7 +87,11 @@ def _split_fields(body: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Column:
-    """A column: its Spark/Hive type, a comment for the catalog and its PII class."""
+    """A column: its Spark/Hive type, a comment for the catalog, its PII class and mask.
+
+    `mask` ("hash" or "redact", see `MASKS`) is applied by the framework to the job's output,
+    so the transform selects the raw value under the column's name.
+    """
 
     name: str
     type: str
@@ -91,6 +100,7 @@ class Column:
     nullable: bool = True
     null_values: tuple[str, ...] = ()
     format: str | None = None
+    mask: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +200,7 @@ class TableSpec:
                     "nullable": c.nullable,
                     "null_values": list(c.null_values),
                     "format": c.format,
+                    "mask": c.mask,
                 }
                 for c in self.columns
             ],
@@ -206,6 +217,18 @@ class TableSpec:
 
 def _fail(table: str, field_name: str, problem: str) -> None:
     raise SpecError(f"table {table}: field `{field_name}` {problem}")
+
+
+def _validate_mask(where: str, layer: str, c: Column) -> None:
+    field_name = f"columns.{c.name}.mask"
+    if c.mask not in MASKS:
+        _fail(where, field_name, f"{c.mask!r} is not one of {list(MASKS)}")
+    if layer == "bronze":
+        _fail(where, field_name, "is set on a bronze table; mask in silver or gold")
+    if not c.pii:
+        _fail(where, field_name, "masks a column without a `pii` class; classify it")
+    if c.mask == "hash" and c.type.replace(" ", "").lower() != "string":
+        _fail(where, field_name, f"'hash' gives a hex string; the column's type is {c.type!r}")
 
 
 def validate_table(spec: TableSpec) -> None:
@@ -246,6 +269,8 @@ def validate_table(spec: TableSpec) -> None:
             _fail(where, f"{col}.comment", f"has {len(c.comment)} characters; Glue accepts 255")
         if c.pii and c.pii not in PII_CLASSES:
             _fail(where, f"{col}.pii", f"{c.pii!r} is not one of {sorted(PII_CLASSES)}")
+        if c.mask:
+            _validate_mask(where, spec.layer, c)
     for field_name, cols in (
         ("partition_by", spec.partition_by),
         ("primary_key", spec.primary_key),

@@ -171,6 +171,8 @@ def transform(
         F.col("f.razao_social").alias("razao_social_fornecedor"),
         F.col("f.pais_origem").alias("pais_origem_fornecedor"),
         F.col("f.categoria").alias("categoria_fornecedor"),
+        # The raw CNPJ: the framework hashes it when it conforms the output (spec: mask="hash").
+        F.col("f.cnpj").alias("cnpj_fornecedor_hash"),
         F.col("f.moeda_negociacao").alias("moeda_negociacao"),
         rate.cast("decimal(18,4)").alias("taxa_ptax"),
         F.when(is_brl, F.lit(None))
@@ -216,6 +218,7 @@ COLUMN_LINEAGE = {
     "razao_social_fornecedor": _from("fornecedores", "razao_social"),
     "pais_origem_fornecedor": _from("fornecedores", "pais_origem"),
     "categoria_fornecedor": _from("fornecedores", "categoria"),
+    "cnpj_fornecedor_hash": _from("fornecedores", "cnpj"),
     "moeda_negociacao": _from("fornecedores", "moeda_negociacao"),
     "taxa_ptax": _from("cambio", "taxa_ptax") + _from("fornecedores", "moeda_negociacao"),
     "data_cotacao_ptax": _from("cambio", "data_cotacao"),

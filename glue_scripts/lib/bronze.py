@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.args import require
-from glue_scripts.lib.ingest import QUARANTINE_COLUMNS, ingest
+from glue_scripts.lib.file_checks import SchemaDriftError
+from glue_scripts.lib.ingest import QUARANTINE_COLUMNS, Ingested, ingest
 from glue_scripts.lib.job import GlueJob
-from glue_scripts.lib.landing import find_source_files
-from glue_scripts.lib.quality import outcome
+from glue_scripts.lib.landing import LandingError, find_source_files
+from glue_scripts.lib.quality import CheckOutcome, outcome
 from glue_scripts.lib.spark_io import WrittenSnapshot, write_snapshot
-from glue_scripts.lib.tables import TableStore, partition_name
+from glue_scripts.lib.tables import TableStore, new_snapshot_id, partition_name
 
 QUARANTINE_SUFFIX = "__quarantine"
 
@@ -24,39 +28,80 @@ def load_dates(job: GlueJob) -> list[str]:
 
 
 def ingest_tables(job: GlueJob) -> None:
-    """Load each selected bronze table for each requested load date, then publish it."""
+    """Load each selected bronze table for each requested load date, then publish it.
+
+    A table whose landing files are refused keeps its previous content; the other tables are
+    still loaded, and the job fails at the end naming every refused file and the fix.
+    """
     landing = require(job.args, "landing")
     ingested_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    refused: list[str] = []
     for table, spec in job.tables.items():
-        (partition,) = spec["partition_by"]
+        try:
+            _load_table(job, table, spec, landing, ingested_at)
+        except LandingError as err:
+            job.log.error(f"{table} was not loaded: {err}")
+            refused.append(f"{table}: {err}")
+    if refused:
+        loaded = len(job.tables) - len(refused)
+        raise LandingError(
+            f"{len(refused)} table(s) not loaded (their previous content stays current; "
+            f"{loaded} other table(s) were published):\n" + "\n".join(refused)
+        )
+
+
+def _load_table(job: GlueJob, table: str, spec, landing: str, ingested_at: str) -> None:
+    (partition,) = spec["partition_by"]
+    loads: list[Ingested] = []
+    try:
         rows = quarantine = None
-        landing_rows = 0
-        drift: dict[str, list[str]] = {}
-        files: list[str] = []
         for load_date in load_dates(job):
             source_files = find_source_files(landing, spec["source"], load_date)
             loaded = ingest(job.spark, source_files, spec, ingested_at)
+            loads.append(loaded)
             day = F.lit(load_date).alias(partition)
             good = loaded.rows.select("*", day)
             bad = loaded.quarantine.select("*", day)
             rows = good if rows is None else rows.unionByName(good)
             quarantine = bad if quarantine is None else quarantine.unionByName(bad)
-            landing_rows += loaded.landing_rows
-            drift.update(loaded.drift)
-            files.extend(source_files)
-        quarantined = _write_quarantine(job, table, quarantine, partition)
+        landing_rows = sum(loaded.landing_rows for loaded in loads)
+        added = {uri: cols for loaded in loads for uri, cols in loaded.drift.items()}
+        expected = sum(loaded.quarantined_rows for loaded in loads)
+        staged = _stage_quarantine(job, table, quarantine, partition, expected)
+        quarantined = sum(staged.rows.values())
         job.write(
             table,
             rows,
-            extra_checks=partial(conservation_checks, spec, landing_rows, quarantined),
+            extra_checks=partial(ingestion_checks, spec, landing_rows, quarantined, added),
             partitions=[{partition: d} for d in load_dates(job)],
             extra_metadata={
                 "lakehouse/landing_rows": {"type": "int", "raw_value": landing_rows},
                 "lakehouse/quarantined_rows": {"type": "int", "raw_value": quarantined},
-                "lakehouse/source_files": {"type": "json", "raw_value": files},
-                "lakehouse/schema_drift": {"type": "json", "raw_value": drift},
+                "lakehouse/source_files": {
+                    "type": "json",
+                    "raw_value": [f for loaded in loads for f in loaded.files],
+                },
+                "lakehouse/schema_drift": {"type": "json", "raw_value": added},
             },
         )
+        # After the table: a load its blocking checks refuse leaves the quarantine as well.
+        _commit_quarantine(job, table, staged)
+    except SchemaDriftError as err:
+        # The drift check tells what changed even though nothing was published.
+        job.report_checks(table, drift_checks(spec, err.added, err.missing, err.retyped))
+        raise
+    finally:
+        for loaded in loads:
+            loaded.release()
+
+
+def ingestion_checks(
+    spec, landing_rows: int, quarantined: int, added: Mapping[str, list[str]], written
+) -> list[CheckOutcome]:
+    return [
+        *conservation_checks(spec, landing_rows, quarantined, written),
+        *drift_checks(spec, added, {}, {}),
+    ]
 
 
 def conservation_checks(spec, landing_rows: int, quarantined: int, written: WrittenSnapshot):
@@ -71,16 +116,62 @@ def conservation_checks(spec, landing_rows: int, quarantined: int, written: Writ
     return [outcome(rule, failed=failed, metadata=metadata) for rule in rules]
 
 
-def _write_quarantine(job: GlueJob, table: str, frame, partition: str) -> int:
-    """Publish the rejected rows of this load next to the table; return how many."""
+def drift_checks(
+    spec,
+    added: Mapping[str, Sequence[str]],
+    missing: Mapping[str, Sequence[str]],
+    retyped: Mapping[str, Mapping[str, str]],
+) -> list[CheckOutcome]:
+    """Landing files whose columns differ from the spec, and how (one count per file)."""
+    rules = [r for r in spec["rules"] if r["kind"] == "schema_drift"]
+    files = set(added) | set(missing) | set(retyped)
+    metadata: dict[str, Any] = {
+        "files_with_drift": len(files),
+        "added_columns": _json(added),
+        "missing_columns": _json(missing),
+        "retyped_columns": _json(retyped),
+    }
+    return [outcome(rule, failed=len(files), metadata=metadata) for rule in rules]
+
+
+def _json(value: Mapping[str, Any]) -> dict[str, Any]:
+    return {"type": "json", "raw_value": {k: v for k, v in value.items()}}
+
+
+@dataclass(frozen=True)
+class _StagedQuarantine:
+    store: TableStore
+    snapshot: str
+    partition: str
+    rows: dict[str, int]
+
+
+def _stage_quarantine(
+    job: GlueJob, table: str, frame, partition: str, expected: int
+) -> _StagedQuarantine:
+    """Write the rejected rows of this load next to the table, uncommitted.
+
+    `expected` is the count the ingestion took; a clean load (the usual case) writes no
+    files and will commit its load dates as empty, sparing two Spark jobs per table.
+    """
     database, name = table.split(".", 1)
     store = TableStore(job.root, database, name + QUARANTINE_SUFFIX)
-    written = write_snapshot(frame.select(*QUARANTINE_COLUMNS, partition), store, (partition,))
-    rows = dict(written.rows_by_partition)
+    if expected:
+        written = write_snapshot(frame.select(*QUARANTINE_COLUMNS, partition), store, (partition,))
+        snapshot, rows = written.snapshot, dict(written.rows_by_partition)
+    else:
+        snapshot, rows = new_snapshot_id(), {}
     for load_date in load_dates(job):
         rows.setdefault(partition_name((partition,), (load_date,)), 0)
-    store.commit(written.snapshot, (partition,), rows, replace_all=False, run_id=job.run_id)
+    return _StagedQuarantine(store, snapshot, partition, rows)
+
+
+def _commit_quarantine(job: GlueJob, table: str, staged: _StagedQuarantine) -> None:
+    store = staged.store
+    store.commit(
+        staged.snapshot, (staged.partition,), staged.rows, replace_all=False, run_id=job.run_id
+    )
     store.cleanup(job.keep_versions)
-    if written.rows:
-        job.log.warning(f"{table}: {written.rows} row(s) quarantined in {store.location}")
-    return written.rows
+    quarantined = sum(staged.rows.values())
+    if quarantined:
+        job.log.warning(f"{table}: {quarantined} row(s) quarantined in {store.location}")

@@ -141,11 +141,21 @@ class S3FileSystem(FileSystem):
             return None
 
     def create_exclusive(self, uri: str, text: str) -> bool:
+        from botocore.exceptions import ParamValidationError
+
         bucket, key = self._split(uri)
         try:
             # S3 conditional writes: the PUT fails if the key exists, like O_EXCL.
             self._s3.put_object(Bucket=bucket, Key=key, Body=text.encode(), IfNoneMatch="*")
             return True
+        except ParamValidationError as err:
+            # boto3 before 1.35 (Glue 5.0 ships one) does not know conditional writes, and
+            # a plain PUT would let two writers overwrite each other's commit.
+            raise StorageError(
+                f"cannot commit {uri}: this boto3 predates S3 conditional writes "
+                "(IfNoneMatch); install boto3>=1.35 (`lakehouse deploy` adds it to the Glue "
+                "job's --additional-python-modules)"
+            ) from err
         except self._s3.exceptions.ClientError as err:
             # 412 PreconditionFailed: the key exists. 409 ConditionalRequestConflict: another
             # conditional write to the key is in flight. Either way another writer won.

@@ -3,18 +3,33 @@
 Lines are read as text and parsed with `from_csv`, so a row that cannot be typed keeps its raw
 line, its file and the reason it was rejected. No UDFs: every conversion is a built-in that
 yields NULL on failure, and a NULL where the raw value was not empty is a parse error.
+
+What is refused whole instead of row by row (a `LandingError` naming the file and the fix):
+a file without a header or with another delimiter (`landing.read_header`), and, checked in
+`file_checks`, bytes that are not UTF-8 anywhere in the file (the encoding is a property of
+the file: quarantining only the lines with accents would load a biased subset) and
+incompatible schema drift (`SchemaDriftError`): a spec column missing from the header, or a
+column none of whose values parse any more (a changed type or format at the source).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from glue_scripts.lib.file_checks import (
+    MALFORMED,
+    UNPARSABLE,
+    check_headers,
+    file_stats,
+    refuse_unusable_files,
+)
 from glue_scripts.lib.landing import LandingError, LandingFile, read_header
 
 INGESTION_COLUMNS = ("ingested_at", "source_file")
@@ -24,11 +39,19 @@ QUARANTINE_COLUMNS = ("raw_line", "source_file", "reason", "ingested_at")
 
 @dataclass(frozen=True)
 class Ingested:
+    """One load of a source. `parsed` is cached: call `release()` once rows and quarantine
+    are published."""
+
     rows: DataFrame
     quarantine: DataFrame
     landing_rows: int
     files: list[str]
     drift: dict[str, list[str]]
+    parsed: DataFrame = field(repr=False)
+    quarantined_rows: int = 0
+
+    def release(self) -> None:
+        self.parsed.unpersist()
 
 
 def source_columns(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -85,6 +108,11 @@ def _reason(name: str, raw: Column, typed: Column, column: Mapping[str, Any]) ->
     )
 
 
+def _typed_names(columns: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Columns whose values can fail to parse (strings always parse)."""
+    return [c["name"] for c in columns if c["type"].lower() != "string"]
+
+
 def _parse_group(
     lines: DataFrame, header: list[str], columns: Sequence[Mapping[str, Any]]
 ) -> DataFrame:
@@ -97,15 +125,25 @@ def _parse_group(
     raws = {n: _cleaned(F.col(f"_p.`{n}`"), c) for n, c in by_name.items()}
     typed = {n: _typed(raws[n], c) for n, c in by_name.items()}
     reasons = [_reason(n, raws[n], typed[n], c) for n, c in by_name.items()]
+    # An odd number of quotes is a quoted field cut short: a truncated line, or a field with a
+    # line break that this line-by-line read split in two. from_csv would accept the rest.
+    quotes = F.length("raw_line") - F.length(F.regexp_replace("raw_line", '"', ""))
     malformed = F.when(
-        F.col(f"_p.`{CORRUPT}`").isNotNull(),
+        F.col(f"_p.`{CORRUPT}`").isNotNull() | (quotes % 2 == 1),
         F.lit(f"malformed line: expected {len(header)} comma-separated fields"),
     )
+    unparsable = [
+        F.when(raws[n].isNotNull() & typed[n].isNull(), F.lit(n)) for n in _typed_names(columns)
+    ]
     return parsed.select(
         "raw_line",
         "source_file",
         "line_id",
         F.concat_ws("; ", malformed, *reasons).alias("reason"),
+        malformed.isNotNull().alias(MALFORMED),
+        F.array_compact(F.array(*unparsable)).alias(UNPARSABLE)
+        if unparsable
+        else F.array().cast("array<string>").alias(UNPARSABLE),
         *(typed[n].alias(n) for n in raws),
     )
 
@@ -116,26 +154,22 @@ def ingest(
     spec: Mapping[str, Any],
     ingested_at: str,
 ) -> Ingested:
-    """Parse one source's landing files against the bronze spec."""
+    """Parse one source's landing files against the bronze spec.
+
+    The parse is persisted once (memory, spilling to disk) and counted per file: the landing
+    count, the checks for unusable files and both writes (rows and quarantine) read it
+    instead of parsing the text again. Release it with `Ingested.release()`.
+    """
     columns = source_columns(spec)
     expected = [c["name"] for c in columns]
     table = f"{spec['database']}.{spec['name']}"
     headers: list[LandingFile] = [read_header(f) for f in files]
-    drift: dict[str, list[str]] = {}
-    for landing in headers:
-        missing = [c for c in expected if c not in landing.header]
-        if missing:
-            raise LandingError(
-                f"landing file {landing.uri} lacks column(s) {missing} required by {table}; "
-                "fix the export, or change the spec if the source really changed"
-            )
-        extra = [h for h in landing.header if h not in expected]
-        if extra:
-            drift[landing.uri] = extra
+    if not headers:
+        raise LandingError(f"no landing files given for {table}")
+    added = check_headers(table, headers, expected)
     groups: dict[str, list[LandingFile]] = {}
     for landing in headers:
         groups.setdefault(landing.header_line, []).append(landing)
-    lines_by_group = []
     parsed = None
     for header_line, members in groups.items():
         lines = (
@@ -147,12 +181,16 @@ def ingest(
             )
             .where((F.trim("raw_line") != "") & (F.col("raw_line") != header_line))
         )
-        lines_by_group.append(lines)
         frame = _parse_group(lines, members[0].header, columns)
         parsed = frame if parsed is None else parsed.unionByName(frame)
-    if parsed is None:
-        raise LandingError(f"no landing files given for {table}")
     parsed = _flag_duplicates(parsed, list(spec.get("primary_key", ())))
+    parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        stats = file_stats(parsed, _typed_names(columns))
+        refuse_unusable_files(table, stats, columns, [h.uri for h in headers], added)
+    except BaseException:
+        parsed.unpersist()
+        raise
     stamp = F.to_timestamp(F.lit(ingested_at))
     good = parsed.where(F.col("reason") == "").select(
         *expected, stamp.alias("ingested_at"), "source_file"
@@ -160,8 +198,9 @@ def ingest(
     bad = parsed.where(F.col("reason") != "").select(
         "raw_line", "source_file", "reason", stamp.alias("ingested_at")
     )
-    landing_rows = sum(lines.count() for lines in lines_by_group)
-    return Ingested(good, bad, landing_rows, list(files), drift)
+    landing_rows = sum(s["rows"] for s in stats)
+    quarantined = sum(s["quarantined"] for s in stats)
+    return Ingested(good, bad, landing_rows, list(files), added, parsed, quarantined)
 
 
 def _flag_duplicates(parsed: DataFrame, key: list[str]) -> DataFrame:

@@ -13,7 +13,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame
 
-from glue_scripts.lib import quality, report
+from glue_scripts.lib import masking, quality, report
 from glue_scripts.lib.args import parse_args, require
 from glue_scripts.lib.pipes import open_pipes
 from glue_scripts.lib.quality import CheckOutcome
@@ -119,7 +119,8 @@ class GlueJob:
         partition_by = tuple(spec.get("partition_by", ()))
         store = self.store(table)
         self._verify_lineage(table)
-        written = write_snapshot(conform(frame, spec), store, partition_by)
+        key = masking.hash_key(self.args) if masking.needs_key(spec) else None
+        written = write_snapshot(conform(frame, spec, hash_key=key), store, partition_by)
         rows_by_partition = dict(written.rows_by_partition)
         for values in partitions:
             name = partition_name(partition_by, tuple(values[c] for c in partition_by))
@@ -132,7 +133,7 @@ class GlueJob:
         failures = quality.blocking_failures(outcomes)
         asset_key = "/".join(self.asset_keys[table])
         if failures:
-            self._report_checks(asset_key, outcomes)
+            self.report_checks(table, outcomes)
             summary = "; ".join(f"{o.name} failed on {o.failed} row(s)" for o in failures)
             rejected = store.snapshot_uri(written.snapshot)
             raise BlockingCheckError(
@@ -169,10 +170,12 @@ class GlueJob:
         self.pipes.report_asset_materialization(
             metadata=metadata, data_version=written.snapshot, asset_key=asset_key
         )
-        self._report_checks(asset_key, outcomes)
+        self.report_checks(table, outcomes)
         self.log.info(f"published {table}: {written.rows} row(s), manifest v{manifest.version}")
 
-    def _report_checks(self, asset_key: str, outcomes: Sequence[CheckOutcome]) -> None:
+    def report_checks(self, table: str, outcomes: Sequence[CheckOutcome]) -> None:
+        """Report check results of an output table (also when it is not published)."""
+        asset_key = "/".join(self.asset_keys[table])
         for o in outcomes:
             self.pipes.report_asset_check(
                 check_name=o.name,

@@ -42,6 +42,10 @@ def find_source_files(landing: str, source: str, load_date: str) -> list[str]:
     )
 
 
+# Delimiters other exporters use (a spreadsheet in a Brazilian locale writes `;`).
+OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
 def read_header(uri: str) -> LandingFile:
     head = filesystem_for(uri).read_head(uri)
     if not head.strip():
@@ -53,4 +57,20 @@ def read_header(uri: str) -> LandingFile:
         raise LandingError(
             f"landing file {uri} is not UTF-8 ({err}); re-export it as UTF-8"
         ) from err
+    _check_delimiter(uri, line)
     return LandingFile(uri=uri, header=[h.strip() for h in line.split(",")], header_line=line)
+
+
+def _check_delimiter(uri: str, header: str) -> None:
+    """Sources are comma-separated (RFC 4180); a header split by something else is refused
+    whole, before its columns would all look missing."""
+    commas = header.count(",")
+    found = max(OTHER_DELIMITERS, key=header.count)
+    if header.count(found) > commas:
+        name = OTHER_DELIMITERS[found]
+        raise LandingError(
+            f"landing file {uri} is delimited by {found!r} ({name}), not by commas: its header "
+            f"has {header.count(found) + 1} {name}-separated fields and {commas + 1} "
+            "comma-separated one(s); re-export it comma-separated (RFC 4180 CSV) and load "
+            "the day again"
+        )

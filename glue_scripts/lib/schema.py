@@ -8,6 +8,8 @@ from typing import Any
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from glue_scripts.lib.masking import apply_masks
+
 
 class SchemaMismatchError(ValueError):
     """A transform's output does not have the columns or types its spec declares."""
@@ -17,8 +19,11 @@ def normalize_type(type_string: str) -> str:
     return type_string.replace(" ", "").lower()
 
 
-def conform(frame: DataFrame, spec: Mapping[str, Any]) -> DataFrame:
-    """Select the spec's columns in the spec's order after checking names and types."""
+def conform(
+    frame: DataFrame, spec: Mapping[str, Any], *, hash_key: bytes | None = None
+) -> DataFrame:
+    """Select the spec's columns in the spec's order after checking names and types, with
+    the spec's PII masks applied (`hash_key` is required when a column is hashed)."""
     table = f"{spec['database']}.{spec['name']}"
     expected = {c["name"]: normalize_type(c["type"]) for c in spec["columns"]}
     actual = {f.name: normalize_type(f.dataType.simpleString()) for f in frame.schema.fields}
@@ -40,4 +45,4 @@ def conform(frame: DataFrame, spec: Mapping[str, Any]) -> DataFrame:
             f"output of {table} does not match its spec: {'; '.join(problems)}. "
             "Change the transform's final select or the table spec so they agree."
         )
-    return frame.select(*(F.col(c) for c in expected))
+    return apply_masks(frame.select(*(F.col(c) for c in expected)), spec, hash_key)

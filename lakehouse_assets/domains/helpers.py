@@ -53,7 +53,29 @@ def bronze_table(
             kind="row_conservation",
             description="Every landing row is either in the table or in its quarantine.",
         ),
-        *key_rules(primary_key, "row of the load"),
+        Rule(
+            name="esquema_sem_deriva",
+            kind="schema_drift",
+            severity="WARN",
+            description=(
+                "Landing files have exactly the spec's columns. Added columns are reported and "
+                "not loaded; a missing or retyped column stops the load."
+            ),
+        ),
+        Rule(
+            name="chave_nao_nula",
+            kind="not_null",
+            columns=primary_key,
+            description=f"Every row of a load has its key {', '.join(primary_key)}.",
+        ),
+        # Bronze keeps every load, so a key repeats across load dates (a backfill writes
+        # several at once); within one load it is unique.
+        Rule(
+            name="chave_unica",
+            kind="unique",
+            columns=(*primary_key, LOAD_PARTITION),
+            description=f"No key {', '.join(primary_key)} appears twice in one load.",
+        ),
     )
     return TableSpec(
         domain=domain,

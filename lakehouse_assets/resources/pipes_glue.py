@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
 from dagster import MetadataValue, PipesClientCompletedInvocation
 from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster._core.pipes.utils import open_pipes_session
 from dagster_aws.pipes import PipesGlueClient
 
+from lakehouse_assets.aws_settings import WORKER_DPUS
+
 TERMINAL_STATES = ("FAILED", "SUCCEEDED", "STOPPED", "TIMEOUT", "ERROR")
+STACK_LINES = 12
 
 
 class GlueJobRunError(RuntimeError):
@@ -27,6 +32,10 @@ class GlueJobTimeoutError(GlueJobRunError):
     """A Glue job run outlived the launcher's deadline and was stopped."""
 
 
+class GlueJobStartError(RuntimeError):
+    """Glue refused to start a job run (missing job, no capacity, throttling...)."""
+
+
 @dataclass(frozen=True)
 class GlueRunOutcome:
     invocation: PipesClientCompletedInvocation
@@ -34,12 +43,19 @@ class GlueRunOutcome:
 
 
 class DeadlineGlueClient(PipesGlueClient):
+    """Args:
+    poll_interval_seconds: seconds between two GetJobRun calls.
+    timeout_seconds: deadline of one run; past it the run is stopped.
+    log_tail_reader: `job_run -> str`, the last lines of the run's log for failures
+        (the AWS launcher reads CloudWatch; the local runner returns `LogTail` itself).
+    """
+
     def __init__(
         self,
         *,
         poll_interval_seconds: float,
         timeout_seconds: float,
-        log_tail_reader: Any | None = None,
+        log_tail_reader: Callable[[Mapping[str, Any]], str] | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -64,7 +80,7 @@ class DeadlineGlueClient(PipesGlueClient):
             extras=extras,
         ) as session:
             params["Arguments"].update(session.get_bootstrap_cli_arguments())
-            run_id = self._client.start_job_run(**params)["JobRunId"]
+            run_id = self._start(job_name, params)
             context.log.info(f"started Glue job {job_name} run {run_id}")
             try:
                 response = self._wait_for_job_run_completion(job_name, run_id)
@@ -81,9 +97,32 @@ class DeadlineGlueClient(PipesGlueClient):
             return GlueRunOutcome(invocation, None)
         return GlueRunOutcome(invocation, GlueJobRunError(self._failure_text(job_run)))
 
+    def _start(self, job_name: str, params: dict[str, Any]) -> str:
+        try:
+            return self._client.start_job_run(**params)["JobRunId"]
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "")
+            hint = {
+                "EntityNotFoundException": "deploy it with `lakehouse deploy apply`",
+                "ConcurrentRunsExceededException": (
+                    "too many runs of this job at once (LAKEHOUSE_GLUE_MAX_CONCURRENT_RUNS, "
+                    "then `lakehouse deploy apply`)"
+                ),
+                "AccessDeniedException": (
+                    "the Dagster process's credentials lack glue:StartJobRun "
+                    "(`lakehouse deploy policy` prints what they need)"
+                ),
+            }.get(code, "check the job and the credentials")
+            raise GlueJobStartError(
+                f"Glue did not start job {job_name}: {code}: {err}; {hint}"
+            ) from err
+
     def _failure_text(self, job_run: dict[str, Any]) -> str:
         name, run_id, state = job_run.get("JobName"), job_run.get("Id"), job_run["JobRunState"]
         lines = [f"Glue job {name} run {run_id} ended {state}: {job_run.get('ErrorMessage')}"]
+        reported = getattr(self._message_reader, "reported_exception", None)
+        if reported:
+            lines.append(_describe_exception(reported))
         tail = job_run.get("LogTail") or (
             self._log_tail_reader(job_run) if self._log_tail_reader else ""
         )
@@ -128,6 +167,30 @@ class DeadlineGlueClient(PipesGlueClient):
             metadata["lakehouse/execution_seconds"] = MetadataValue.int(
                 int(job_run["ExecutionTime"])
             )
-        if job_run.get("DPUSeconds") is not None:
-            metadata["lakehouse/dpu_seconds"] = MetadataValue.float(float(job_run["DPUSeconds"]))
+        dpu_seconds = _dpu_seconds(job_run)
+        if dpu_seconds is not None:
+            metadata["lakehouse/dpu_seconds"] = MetadataValue.float(dpu_seconds)
         return metadata
+
+
+def _dpu_seconds(job_run: Mapping[str, Any]) -> float | None:
+    """Glue's DPUSeconds where it reports them (auto-scaling), else time x capacity."""
+    if job_run.get("DPUSeconds") is not None:
+        return float(job_run["DPUSeconds"])
+    seconds = job_run.get("ExecutionTime")
+    if seconds is None:
+        return None
+    capacity = job_run.get("MaxCapacity")
+    if capacity is None and job_run.get("WorkerType") in WORKER_DPUS:
+        capacity = WORKER_DPUS[job_run["WorkerType"]] * int(job_run.get("NumberOfWorkers") or 0)
+    return float(seconds) * float(capacity) if capacity else None
+
+
+def _describe_exception(exception: Mapping[str, Any]) -> str:
+    """The exception a script reported through Pipes when it closed, with its last frames."""
+    name, message = exception.get("name") or "", (exception.get("message") or "").strip()
+    # dagster-pipes' message is usually Python's own `module.Type: text` line already.
+    described = message if name and name in message.split(":", 1)[0] else f"{name}: {message}"
+    text = f"The script raised {described}"
+    stack = "".join(exception.get("stack") or []).rstrip().splitlines()[-STACK_LINES:]
+    return text + ("\n" + "\n".join(stack) if stack else "")

@@ -22,7 +22,7 @@ from lakehouse_assets.domains.importau.generator import generate
 from lakehouse_assets.local_runner.client import LocalGlueClient
 from tests.e2e.helpers import parquet_rows
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 LAKEHOUSE = Path(sys.executable).parent / "lakehouse"
 GOLD = ("importau_gold", "agregado_fluxo_de_caixa_mensal")
 

@@ -137,13 +137,14 @@ def outcomes(spark) -> dict[str, CheckOutcome]:
             for name, (rule, _, _) in CASES.items()
         ]
         rules.append({"name": "conservation", "kind": "row_conservation"})
+        rules.append({"name": "drift", "kind": "schema_drift"})
         return {o.name: o for o in evaluate_rules(spark, rules)}
     finally:
         for name in views:
             spark.catalog.dropTempView(name)
 
 
-def test_row_conservation_is_left_to_the_ingestion(outcomes):
+def test_row_conservation_and_schema_drift_are_left_to_the_ingestion(outcomes):
     assert list(outcomes) == list(CASES)
 
 

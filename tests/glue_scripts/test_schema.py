@@ -50,8 +50,9 @@ def test_an_exact_match_is_returned_in_spec_order(spark):
 @pytest.mark.parametrize("spec", [PEDIDOS, FATO], ids=["bronze", "silver_with_array_of_struct"])
 def test_the_importau_specs_accept_frames_of_their_own_types(spark, spec):
     payload = spec.payload()
-    result = conform(frame_of(spark, ddl_of(payload)), payload)
+    result = conform(frame_of(spark, ddl_of(payload)), payload, hash_key=b"k" * 32)
     assert result.columns == [c["name"] for c in payload["columns"]]
+    assert result.dtypes == frame_of(spark, ddl_of(payload)).dtypes
 
 
 def test_missing_extra_and_mistyped_columns_are_all_named(spark):

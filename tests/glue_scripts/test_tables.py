@@ -119,6 +119,7 @@ def test_nothing_is_readable_before_the_first_commit(store):
     assert store.cleanup() == []
 
 
+@pytest.mark.faults
 def test_a_written_but_uncommitted_first_snapshot_is_not_readable(store):
     write_files(store, snapshot_id(1))
     assert store.current() is None
@@ -225,6 +226,7 @@ def test_partitioning_an_unpartitioned_table_is_refused(store):
 # --- killed runs and concurrent writers ----------------------------------------------------
 
 
+@pytest.mark.faults
 def test_a_snapshot_written_but_never_committed_leaves_current_unchanged(store):
     old = snapshot_id(10)
     write_files(store, old, DAY1)
@@ -245,6 +247,7 @@ def test_the_manifest_log_ignores_foreign_files(store):
     assert store.commit("s2", BY_DAY, {DAY2: 1}, replace_all=False).version == 2
 
 
+@pytest.mark.faults
 def test_a_commit_after_losing_a_race_is_based_on_the_winner(store):
     store.commit("s1", BY_DAY, {DAY1: 10}, replace_all=False)
     # Another writer commits v2 between our read of v1 and our exclusive create of v2.
@@ -272,6 +275,7 @@ def test_a_commit_after_losing_a_race_is_based_on_the_winner(store):
     assert manifest.history == ("s1", "s_other", "s2")
 
 
+@pytest.mark.faults
 def test_concurrent_writers_of_different_partitions_all_land(store):
     writers = 6
     days = [f"anomesdia=202410{d:02d}" for d in range(1, writers + 1)]
@@ -307,6 +311,7 @@ def test_concurrent_writers_of_different_partitions_all_land(store):
         assert len(Manifest.from_json(text).partitions) == version
 
 
+@pytest.mark.faults
 def test_commit_gives_up_with_a_clear_error_when_it_always_loses(store, monkeypatch):
     store.commit("s1", BY_DAY, {DAY1: 10}, replace_all=False)
     monkeypatch.setattr(store._fs, "create_exclusive", lambda uri, text: False)
@@ -323,6 +328,7 @@ def test_commit_gives_up_with_a_clear_error_when_it_always_loses(store, monkeypa
 # --- retention -----------------------------------------------------------------------------
 
 
+@pytest.mark.faults
 def test_cleanup_deletes_replaced_snapshots_and_old_manifests_only(store):
     s1, s2, s3, s4 = snapshot_id(40), snapshot_id(30), snapshot_id(20), snapshot_id(1)
     for snapshot in (s1, s2, s3):
@@ -360,6 +366,7 @@ def test_cleanup_keeps_every_snapshot_of_the_kept_versions(store):
     assert store.current_data_uris() == [store.data_uri(s1, DAY1), store.data_uri(s3, DAY2)]
 
 
+@pytest.mark.faults
 def test_cleanup_spares_the_snapshot_of_a_concurrent_writer_still_running(store):
     # Writers A and B start on different partitions; B commits and cleans up first.
     base, a, b = snapshot_id(30), snapshot_id(5), snapshot_id(4)
@@ -377,6 +384,7 @@ def test_cleanup_spares_the_snapshot_of_a_concurrent_writer_still_running(store)
     assert [p.is_dir() for p in data] == [True, True, True]
 
 
+@pytest.mark.faults
 def test_cleanup_deletes_uncommitted_snapshots_once_they_are_old(store):
     # A killed run (or rejected data) older than the grace period is garbage; a recent one
     # may still be committing.

@@ -106,3 +106,40 @@ def test_registry_knows_downstream_tables():
     assert registry.downstream("importau_bronze.emprestimos") == [
         "importau_gold.agregado_fluxo_de_caixa_mensal"
     ]
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        (Column("c", "string", "x", pii="email", mask="scramble"), "'scramble' is not one of"),
+        (Column("c", "string", "x", mask="hash"), "masks a column without a `pii` class"),
+        (Column("c", "int", "x", pii="customer_id", mask="hash"), "the column's type is 'int'"),
+    ],
+)
+def test_invalid_masks_are_rejected(column, message):
+    with pytest.raises(SpecError, match="field `columns.c.mask`") as err:
+        _with(FATO, columns=(*FATO.columns, column))
+    assert message in str(err.value)
+
+
+def test_bronze_keeps_the_source_unmasked():
+    masked = Column("c", "string", "x", pii="email", mask="redact")
+    with pytest.raises(SpecError, match="is set on a bronze table; mask in silver or gold"):
+        _with(PEDIDOS, columns=(*PEDIDOS.columns, masked))
+
+
+def test_every_bronze_table_has_the_schema_drift_check():
+    for table in TABLES:
+        drift = [r for r in table.rules if r.kind == "schema_drift"]
+        if table.layer == "bronze":
+            assert [(r.name, r.severity, r.payload()["blocking"]) for r in drift] == [
+                ("esquema_sem_deriva", "WARN", False)
+            ]
+        else:
+            assert drift == []
+
+
+def test_the_fact_hashes_the_supplier_cnpj():
+    column = FATO.column("cnpj_fornecedor_hash")
+    assert (column.pii, column.mask, column.type) == ("tax_id", "hash", "string")
+    assert FATO.payload()["columns"][FATO.columns.index(column)]["mask"] == "hash"

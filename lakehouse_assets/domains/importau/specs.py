@@ -264,6 +264,14 @@ FATO = TableSpec(
         Column("razao_social_fornecedor", ID, "Supplier company name."),
         Column("pais_origem_fornecedor", ID, "Supplier country."),
         Column("categoria_fornecedor", ID, "Supplier category."),
+        Column(
+            "cnpj_fornecedor_hash",
+            ID,
+            "Keyed hash (HMAC-SHA256, hex) of the supplier's CNPJ: joins and counts suppliers "
+            "by tax ID without exposing it. NULL for foreign suppliers.",
+            pii="tax_id",
+            mask="hash",
+        ),
         Column("moeda_negociacao", ID, "Currency the supplier is paid in."),
         Column("taxa_ptax", RATE, "PTAX of the order date (last quote on or before it)."),
         Column("data_cotacao_ptax", "date", "Date of the quote used as PTAX."),

@@ -1,0 +1,149 @@
+"""Whole-file checks of a load: the headers against the spec, then, in one pass over the
+cached parse, encoding, layout and columns whose values no longer parse.
+
+A file that fails one is refused whole with a `LandingError` naming the file and the fix;
+`SchemaDriftError` says which columns changed and how, for the `esquema_sem_deriva` check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import unquote
+
+from pyspark.sql import DataFrame, Row
+from pyspark.sql import functions as F
+
+from glue_scripts.lib.landing import LandingError, LandingFile
+
+# Columns of the parsed frame (see ingest._parse_group) that these checks read.
+UNPARSABLE = "_unparsable"
+MALFORMED = "_malformed"
+# A column none of whose values parse, over at least this many values in one file, changed
+# its type or format at the source: the load stops rather than quarantining every row. Below
+# it, a few bad values are ordinary bad rows.
+RETYPED_MIN_VALUES = 3
+
+
+class SchemaDriftError(LandingError):
+    """Landing files changed incompatibly with the spec: columns missing or retyped.
+
+    Attributes:
+        added: columns not in the spec, per file (compatible: loaded without them).
+        missing: spec columns absent from the header, per file.
+        retyped: per file, each column whose values no longer parse, and how.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        added: Mapping[str, list[str]],
+        missing: Mapping[str, list[str]],
+        retyped: Mapping[str, dict[str, str]],
+    ):
+        super().__init__(message)
+        self.added = dict(added)
+        self.missing = dict(missing)
+        self.retyped = dict(retyped)
+
+
+def check_headers(
+    table: str, headers: Sequence[LandingFile], expected: Sequence[str]
+) -> dict[str, list[str]]:
+    """Refuse files lacking a spec column; return the columns each file adds."""
+    added = {h.uri: [c for c in h.header if c not in expected] for h in headers}
+    added = {uri: cols for uri, cols in added.items() if cols}
+    missing = {h.uri: [c for c in expected if c not in h.header] for h in headers}
+    missing = {uri: cols for uri, cols in missing.items() if cols}
+    if missing:
+        files_text = "; ".join(
+            f"landing file {uri} lacks column(s) {cols} required by {table}"
+            for uri, cols in missing.items()
+        )
+        raise SchemaDriftError(
+            f"{files_text}; fix the export, or change the spec if the source really changed",
+            added=added,
+            missing=missing,
+            retyped={},
+        )
+    return added
+
+
+def file_stats(parsed: DataFrame, typed_names: Sequence[str]) -> list[Row]:
+    """One pass over the cached parse: lines, non-UTF-8 lines and unparsable values per file."""
+    # Spark keeps a line's bytes as read; re-encoding turns invalid UTF-8 into U+FFFD, so
+    # the two differ exactly when the line is not valid UTF-8.
+    not_utf8 = F.encode("raw_line", "UTF-8") != F.col("raw_line").cast("binary")
+    aggregates = [
+        F.count(F.lit(1)).alias("rows"),
+        F.count(F.when(F.col("reason") != "", F.lit(1))).alias("quarantined"),
+        F.sum(F.col(MALFORMED).cast("int")).alias("malformed"),
+        F.sum(not_utf8.cast("int")).alias("not_utf8"),
+        F.first(F.when(not_utf8, F.col("raw_line")), ignorenulls=True).alias("not_utf8_line"),
+    ]
+    for i, name in enumerate(typed_names):
+        bad = F.array_contains(UNPARSABLE, name)
+        example = F.regexp_extract("reason", f"{name}: '(.*?)' is not a valid", 1)
+        aggregates += [
+            F.sum(bad.cast("int")).alias(f"bad_{i}"),
+            F.count(name).alias(f"ok_{i}"),
+            F.first(F.when(bad, example), ignorenulls=True).alias(f"example_{i}"),
+        ]
+    return parsed.groupBy("source_file").agg(*aggregates).collect()
+
+
+def _landing_uri(spark_path: str, uris: Sequence[str]) -> str:
+    """The landing URI of a file as Spark names it (`file:/a%20b.csv` for `file:///a b.csv`)."""
+
+    def bare(uri: str) -> str:
+        return unquote(uri).split(":", 1)[-1].lstrip("/")
+
+    return next((u for u in uris if bare(u) == bare(spark_path)), spark_path)
+
+
+def refuse_unusable_files(
+    table: str,
+    stats: Sequence[Row],
+    columns: Sequence[Mapping[str, Any]],
+    uris: Sequence[str],
+    added: Mapping[str, list[str]],
+) -> None:
+    typed = [c for c in columns if c["type"].lower() != "string"]
+    retyped: dict[str, dict[str, str]] = {}
+    for stat in stats:
+        uri = _landing_uri(stat["source_file"], uris)
+        if stat["not_utf8"]:
+            raise LandingError(
+                f"landing file {uri} is not UTF-8: {stat['not_utf8']} of its {stat['rows']} "
+                f"line(s) hold bytes that are not UTF-8, e.g. {stat['not_utf8_line'][:120]!r}; "
+                "re-export it as UTF-8 (it is probably Latin-1 / Windows-1252) and load the "
+                "day again"
+            )
+        if stat["rows"] >= RETYPED_MIN_VALUES and stat["malformed"] == stat["rows"]:
+            raise LandingError(
+                f"landing file {uri}: none of its {stat['rows']} lines has as many "
+                "comma-separated fields as its header, or balanced quotes; check the "
+                "export's quoting and delimiter and re-export it"
+            )
+        for i, column in enumerate(typed):
+            bad, ok = stat[f"bad_{i}"], stat[f"ok_{i}"]
+            if bad >= RETYPED_MIN_VALUES and ok == 0:
+                fmt = f" in format {column['format']}" if column.get("format") else ""
+                retyped.setdefault(uri, {})[column["name"]] = (
+                    f"none of its {bad} values is a valid {column['type']}{fmt} "
+                    f"(e.g. {stat[f'example_{i}']!r})"
+                )
+    if retyped:
+        changes = "; ".join(
+            f"landing file {uri}: column {name} changed: {how}"
+            for uri, by_column in retyped.items()
+            for name, how in by_column.items()
+        )
+        raise SchemaDriftError(
+            f"{changes}; {table} was not loaded. Fix the export, or change the column's type "
+            "or format in the spec if the source really changed",
+            added=added,
+            missing={},
+            retyped=retyped,
+        )
