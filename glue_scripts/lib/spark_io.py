@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from glue_scripts.lib.fs import spark_path
 from glue_scripts.lib.tables import UNPARTITIONED, TableStore, new_snapshot_id, partition_name
@@ -78,12 +77,3 @@ def write_snapshot(
     else:
         rows = {UNPARTITIONED: written.count()}
     return WrittenSnapshot(snapshot=snapshot, rows_by_partition=rows, data=written)
-
-
-def empty_partitions(partition_by: tuple[str, ...], values: dict[str, str]) -> dict[str, int]:
-    """Row counts for a partition written with no rows (Spark writes no folder for it)."""
-    return {partition_name(partition_by, tuple(values[c] for c in partition_by)): 0}
-
-
-def with_literal_partitions(frame: DataFrame, values: dict[str, str]) -> DataFrame:
-    return frame.select("*", *(F.lit(v).alias(k) for k, v in values.items()))

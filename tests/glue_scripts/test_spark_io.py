@@ -11,10 +11,8 @@ from pyspark.sql import types as T
 
 from glue_scripts.lib.spark_io import (
     EmptyTableError,
-    empty_partitions,
     get_spark,
     read_table,
-    with_literal_partitions,
     write_snapshot,
 )
 from glue_scripts.lib.tables import UNPARTITIONED, TableStore
@@ -164,7 +162,7 @@ def test_an_empty_partitioned_frame_gives_zero_rows_and_empties_only_its_partiti
     assert empty.data.schema == PARTITIONED_SCHEMA
     assert empty.data.count() == 0
     # Spark writes no folder for it: the job names the partition it replaces.
-    rows = {**empty.rows_by_partition, **empty_partitions(BY_DAY, {"anomesdia": "20241015"})}
+    rows = {**empty.rows_by_partition, "anomesdia=20241015": 0}
     assert rows == {"anomesdia=20241015": 0}
     manifest = store.commit(empty.snapshot, BY_DAY, rows, replace_all=False)
 
@@ -177,7 +175,7 @@ def test_reading_a_committed_table_without_rows_explains_itself(spark, store):
     store.commit(
         empty.snapshot,
         BY_DAY,
-        empty_partitions(BY_DAY, {"anomesdia": "20241015"}),
+        {"anomesdia=20241015": 0},
         replace_all=False,
     )
     with pytest.raises(EmptyTableError) as err:
@@ -186,11 +184,3 @@ def test_reading_a_committed_table_without_rows_explains_itself(spark, store):
         "table importau_bronze.pedidos is committed but holds no rows; load data into its "
         "sources and materialize it again"
     )
-
-
-def test_with_literal_partitions_appends_string_columns(spark):
-    frame = spark.createDataFrame([("PED001",)], "pedido_id string")
-    result = with_literal_partitions(frame, {"anomesdia": "20241015"})
-    assert result.columns == ["pedido_id", "anomesdia"]
-    assert result.schema["anomesdia"].dataType == T.StringType()
-    assert [tuple(r) for r in result.collect()] == [("PED001", "20241015")]
