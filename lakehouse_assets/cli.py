@@ -11,36 +11,89 @@ from pathlib import Path
 
 from lakehouse_assets.cli_catalog import add_commands as add_catalog_commands
 from lakehouse_assets.cli_deploy import add_commands as add_deploy_commands
+from lakehouse_assets.domains import domain_names
 from lakehouse_assets.settings import ConfigurationError, Settings
 
-SAMPLE_SCALE = 30
 SAMPLE_SEED = 42
 
 
 def _generate(args: argparse.Namespace) -> int:
-    if args.domain != "importau":
-        print(f"unknown domain {args.domain!r}; available: importau", file=sys.stderr)
-        return 2
-    from lakehouse_assets.domains.importau.generator import generate
+    from lakehouse_assets.domains import generator_module
 
-    counts = generate(args.out, scale=args.scale, seed=args.seed, progress=print)
+    module = generator_module(args.domain)
+    scale = args.scale if args.scale is not None else module.SAMPLE_SCALE
+    counts = module.generate(args.out, scale=scale, seed=args.seed, progress=print)
     for source, rows in counts.items():
-        print(f"  {source:<14} {rows:>12,} rows")
-    print(f"sample exports written to {args.out}")
+        print(f"  {source:<22} {rows:>12,} rows")
+    print(f"sample {args.domain} exports written to {args.out}")
     return 0
 
 
 def _ensure_landing(settings: Settings, explicit: bool) -> None:
-    """A fresh clone has no landing data: the default landing gets the sample exports."""
+    """A fresh clone has no landing data: the default landing gets every domain's sample."""
     landing = Path(settings.landing)
     if explicit or settings.landing.startswith("s3://") or "LAKEHOUSE_LANDING" in os.environ:
         return
     if landing.exists() and any(landing.iterdir()):
         return
-    from lakehouse_assets.domains.importau.generator import generate
+    from lakehouse_assets.domains import domain_names, generator_module
 
-    print(f"no landing data yet: generating ImportAu sample exports into {landing}")
-    generate(landing, scale=SAMPLE_SCALE, seed=SAMPLE_SEED)
+    for domain in domain_names():
+        module = generator_module(domain)
+        print(f"no landing data yet: generating {domain} sample exports into {landing}")
+        module.generate(landing, scale=module.SAMPLE_SCALE, seed=SAMPLE_SEED)
+
+
+def _domains_in_landing(landing: str, load_date: str) -> dict[str, list[str]]:
+    """The domains with at least one source in the landing folder, and those sources."""
+    from glue_scripts.lib.fs import normalize_root
+    from glue_scripts.lib.landing import LandingError, find_source_files
+    from lakehouse_assets.registry import registry
+
+    reg = registry()
+    found: dict[str, list[str]] = {}
+    for domain in reg.domains():
+        for source in reg.sources(domain):
+            try:
+                find_source_files(normalize_root(landing), source, load_date)
+            except LandingError:
+                continue
+            found.setdefault(domain, []).append(source)
+    return found
+
+
+def _selection(args: argparse.Namespace, settings: Settings, load_date: str) -> str | None:
+    """The asset selection to run; None (after printing why) when there is nothing to run."""
+    from lakehouse_assets.catalog.asset import CATALOG_ASSET_KEY
+    from lakehouse_assets.registry import registry
+
+    domains = list(args.domain or [])
+    unknown = sorted(set(domains) - set(registry().domains()))
+    if unknown:
+        print(
+            f"unknown domain(s) {unknown}; available: {', '.join(registry().domains())}",
+            file=sys.stderr,
+        )
+        return None
+    if args.select != "*" or (not domains and not args.landing):
+        return args.select
+    if not domains:
+        # An explicit landing folder usually holds one domain's exports: run what it feeds.
+        found = _domains_in_landing(settings.landing, load_date)
+        if not found:
+            print(
+                f"{args.landing} holds no source export of any domain; expected files named "
+                f"after a bronze source ({', '.join(registry().sources(registry().domains()[0]))}"
+                ", ...); check the path or pass --domain",
+                file=sys.stderr,
+            )
+            return None
+        domains = sorted(found)
+        skipped = sorted(set(registry().domains()) - set(domains))
+        print(f"landing {args.landing} feeds domain(s) {', '.join(domains)}", end="")
+        print(f"; skipping {', '.join(skipped)} (no export there)" if skipped else "")
+    groups = " or ".join(f"group:{d}" for d in domains)
+    return f"{groups} or key:{CATALOG_ASSET_KEY.to_user_string()}"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -54,14 +107,17 @@ def _run(args: argparse.Namespace) -> int:
         print(f"landing folder {args.landing} does not exist; check the path", file=sys.stderr)
         return 2
     _ensure_landing(settings, explicit=bool(args.landing))
+    load_date = args.load_date or datetime.now(UTC).strftime("%Y%m%d")
+    selection = _selection(args, settings, load_date)
+    if selection is None:
+        return 2
     os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve()))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
 
     from lakehouse_assets.headless import run_selection
 
-    load_date = args.load_date or datetime.now(UTC).strftime("%Y%m%d")
     try:
-        ok = run_selection(settings, selection=args.select, load_date=load_date)
+        ok = run_selection(settings, selection=selection, load_date=load_date)
     finally:
         if settings.target == "local" and not args.keep_runner:
             from lakehouse_assets.local_runner.process import stop_runner
@@ -75,8 +131,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write deterministic sample source exports")
-    gen.add_argument("domain", choices=["importau"])
-    gen.add_argument("--scale", type=int, default=SAMPLE_SCALE, help="number of orders")
+    gen.add_argument("domain", choices=domain_names())
+    gen.add_argument(
+        "--scale",
+        type=int,
+        help="size of the sample (ImportAu: orders); the domain's sample scale by default",
+    )
     gen.add_argument("--seed", type=int, default=SAMPLE_SEED)
     gen.add_argument("--out", required=True, help="landing folder to write")
     gen.set_defaults(func=_generate)
@@ -88,6 +148,13 @@ def _parser() -> argparse.ArgumentParser:
         "--select",
         default="*",
         help="Dagster asset selection, e.g. 'group:importau' or 'key:importau/bronze/*'",
+    )
+    run.add_argument(
+        "--domain",
+        action="append",
+        choices=domain_names(),
+        help="run this domain's assets (repeatable); by default every domain, or with "
+        "--landing the domains whose exports are in that folder",
     )
     run.add_argument("--load-date", help="load date yyyymmdd of the bronze partition (today)")
     run.add_argument(

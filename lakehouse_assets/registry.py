@@ -47,6 +47,7 @@ class Registry:
                         f"table {table.qualified_name}: field `upstream` names unknown table "
                         f"{ref!r}; define it or fix the name"
                     )
+        self._check_sources()
         for job in self.jobs.values():
             outputs = self.tables_of_job(job.name)
             if not outputs:
@@ -57,6 +58,22 @@ class Registry:
                     f"job {job.name} writes tables with different partitioning; split the job"
                 )
         self._check_acyclic()
+
+    def _check_sources(self) -> None:
+        # Domains share one landing folder, so a source name belongs to one bronze table.
+        seen: dict[str, str] = {}
+        for table in self.tables.values():
+            if not table.source:
+                continue
+            other = seen.setdefault(table.source, table.qualified_name)
+            if other != table.qualified_name:
+                raise SpecError(
+                    f"table {table.qualified_name}: field `source` {table.source!r} is already "
+                    f"the source of {other}; landing sources must be unique across domains"
+                )
+
+    def sources(self, domain: str) -> list[str]:
+        return sorted(t.source for t in self.tables.values() if t.domain == domain and t.source)
 
     def _check_acyclic(self) -> None:
         state: dict[str, int] = {}
@@ -86,7 +103,10 @@ class Registry:
 
 @cache
 def registry() -> Registry:
-    """Every domain's specs (imported here so that adding a domain is one line)."""
-    from lakehouse_assets.domains.importau import specs as importau
+    """Every domain's specs: each package under `lakehouse_assets/domains/` is one domain."""
+    from lakehouse_assets.domains import domain_names, specs_module
 
-    return Registry.build(tables=[*importau.TABLES], jobs=[*importau.JOBS])
+    modules = [specs_module(name) for name in domain_names()]
+    return Registry.build(
+        tables=[t for m in modules for t in m.TABLES], jobs=[j for m in modules for j in m.JOBS]
+    )

@@ -38,6 +38,9 @@ SOURCES: tuple[str, ...] = (
     "produtos",
 )
 
+# `lakehouse run` fills an empty landing folder at this scale: the shape of the real exports.
+SAMPLE_SCALE = 30
+
 HEADERS: dict[str, tuple[str, ...]] = {
     "cambio": (
         "data_cotacao",
