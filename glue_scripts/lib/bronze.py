@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.args import require
@@ -15,8 +16,9 @@ from glue_scripts.lib.file_checks import SchemaDriftError
 from glue_scripts.lib.ingest import QUARANTINE_COLUMNS, Ingested, ingest
 from glue_scripts.lib.job import GlueJob
 from glue_scripts.lib.landing import LandingError, find_source_files
+from glue_scripts.lib.parallel import run_concurrently
 from glue_scripts.lib.quality import CheckOutcome, outcome
-from glue_scripts.lib.spark_io import WrittenSnapshot, write_snapshot
+from glue_scripts.lib.spark_io import WrittenSnapshot, private_session, write_snapshot
 from glue_scripts.lib.tables import TableStore, new_snapshot_id, partition_name
 
 QUARANTINE_SUFFIX = "__quarantine"
@@ -35,13 +37,18 @@ def ingest_tables(job: GlueJob) -> None:
     """
     landing = require(job.args, "landing")
     ingested_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-    refused: list[str] = []
-    for table, spec in job.tables.items():
+
+    def load(table: str, spec) -> str | None:
         try:
-            _load_table(job, table, spec, landing, ingested_at)
+            _load_table(job, private_session(job.spark), table, spec, landing, ingested_at)
         except LandingError as err:
             job.log.error(f"{table} was not loaded: {err}")
-            refused.append(f"{table}: {err}")
+            return f"{table}: {err}"
+        return None
+
+    # Tables are independent: they load side by side (see lib/parallel.py).
+    tasks = [partial(load, table, spec) for table, spec in job.tables.items()]
+    refused = [r for r in run_concurrently(job.spark, tasks) if r]
     if refused:
         loaded = len(job.tables) - len(refused)
         raise LandingError(
@@ -50,14 +57,16 @@ def ingest_tables(job: GlueJob) -> None:
         )
 
 
-def _load_table(job: GlueJob, table: str, spec, landing: str, ingested_at: str) -> None:
+def _load_table(
+    job: GlueJob, spark: SparkSession, table: str, spec, landing: str, ingested_at: str
+) -> None:
     (partition,) = spec["partition_by"]
     loads: list[Ingested] = []
     try:
         rows = quarantine = None
         for load_date in load_dates(job):
             source_files = find_source_files(landing, spec["source"], load_date)
-            loaded = ingest(job.spark, source_files, spec, ingested_at)
+            loaded = ingest(spark, source_files, spec, ingested_at)
             loads.append(loaded)
             day = F.lit(load_date).alias(partition)
             good = loaded.rows.select("*", day)

@@ -8,6 +8,7 @@ identically for every job and on both targets.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -18,8 +19,19 @@ from glue_scripts.lib.args import parse_args, require
 from glue_scripts.lib.pipes import open_pipes
 from glue_scripts.lib.quality import CheckOutcome
 from glue_scripts.lib.schema import conform
-from glue_scripts.lib.spark_io import WrittenSnapshot, get_spark, read_table, write_snapshot
+from glue_scripts.lib.spark_io import (
+    WrittenSnapshot,
+    count_query,
+    get_spark,
+    private_session,
+    read_table,
+    rows_by_partition,
+    write_files,
+)
 from glue_scripts.lib.tables import UNPARTITIONED, TableStore, partition_name
+
+# Name of the row-count query evaluated together with the rules.
+ROW_COUNTS = "row_counts"
 
 
 class LineageMismatchError(RuntimeError):
@@ -44,10 +56,10 @@ class GlueJob:
         self.tables: dict[str, dict[str, Any]] = extras["tables"]
         self.asset_keys: dict[str, list[str]] = extras["asset_keys"]
         self.keep_versions = int(extras.get("keep_versions", 5))
-        # A session of its own: temp views and SQL settings stay private to this run even
-        # when the warm local runner executes several jobs on one SparkContext.
-        self.spark = get_spark(name).newSession()
+        self.spark = private_session(get_spark(name))
         self.reads: dict[str, int] = {}
+        # Tables of one job may be published from several threads (lib/parallel.py).
+        self._report_lock = threading.Lock()
 
     def __enter__(self) -> GlueJob:
         self.pipes.__enter__()
@@ -120,16 +132,21 @@ class GlueJob:
         store = self.store(table)
         self._verify_lineage(table)
         key = masking.hash_key(self.args) if masking.needs_key(spec) else None
-        written = write_snapshot(conform(frame, spec, hash_key=key), store, partition_by)
-        rows_by_partition = dict(written.rows_by_partition)
+        spark = frame.sparkSession
+        snapshot, data = write_files(conform(frame, spec, hash_key=key), store, partition_by)
+        data.createOrReplaceTempView(quality.THIS)
+        # The row counts ride in the same Spark job as the rules.
+        outcomes, extra = quality.evaluate_with_queries(
+            spark, spec.get("rules", []), {ROW_COUNTS: count_query(quality.THIS, partition_by)}
+        )
+        counted = rows_by_partition(extra[ROW_COUNTS], partition_by)
+        written = WrittenSnapshot(snapshot=snapshot, rows_by_partition=counted, data=data)
+        committed_rows = dict(counted)
         for values in partitions:
             name = partition_name(partition_by, tuple(values[c] for c in partition_by))
-            rows_by_partition.setdefault(name, 0)
-        written.data.createOrReplaceTempView(quality.THIS)
-        outcomes = [
-            *(extra_checks(written) if extra_checks else ()),
-            *quality.evaluate_rules(self.spark, spec.get("rules", [])),
-        ]
+            committed_rows.setdefault(name, 0)
+        if extra_checks:
+            outcomes = [*extra_checks(written), *outcomes]
         failures = quality.blocking_failures(outcomes)
         asset_key = "/".join(self.asset_keys[table])
         if failures:
@@ -144,14 +161,14 @@ class GlueJob:
         manifest = store.commit(
             written.snapshot,
             partition_by,
-            rows_by_partition,
+            committed_rows,
             replace_all=not partition_by,
             run_id=self.run_id,
         )
         removed = store.cleanup(self.keep_versions)
         if removed:
             self.log.info(f"{table}: removed {len(removed)} snapshot(s) past retention")
-        partitions = [p for p in rows_by_partition if p != UNPARTITIONED]
+        partitions = [p for p in committed_rows if p != UNPARTITIONED]
         uri = store.data_uri(written.snapshot, partitions[0] if len(partitions) == 1 else "")
         lineage = report.column_lineage(column_lineage, self.asset_keys) if column_lineage else None
         metadata = report.materialization_metadata(
@@ -167,20 +184,22 @@ class GlueJob:
             lineage=lineage,
             extra=extra_metadata or {},
         )
-        self.pipes.report_asset_materialization(
-            metadata=metadata, data_version=written.snapshot, asset_key=asset_key
-        )
+        with self._report_lock:
+            self.pipes.report_asset_materialization(
+                metadata=metadata, data_version=written.snapshot, asset_key=asset_key
+            )
         self.report_checks(table, outcomes)
         self.log.info(f"published {table}: {written.rows} row(s), manifest v{manifest.version}")
 
     def report_checks(self, table: str, outcomes: Sequence[CheckOutcome]) -> None:
         """Report check results of an output table (also when it is not published)."""
         asset_key = "/".join(self.asset_keys[table])
-        for o in outcomes:
-            self.pipes.report_asset_check(
-                check_name=o.name,
-                passed=o.passed,
-                severity="WARN" if o.severity == "WARN" else "ERROR",
-                metadata=o.metadata,
-                asset_key=asset_key,
-            )
+        with self._report_lock:
+            for o in outcomes:
+                self.pipes.report_asset_check(
+                    check_name=o.name,
+                    passed=o.passed,
+                    severity="WARN" if o.severity == "WARN" else "ERROR",
+                    metadata=o.metadata,
+                    asset_key=asset_key,
+                )

@@ -14,8 +14,18 @@ SNAPSHOT_COLUMN = "snapshot"
 
 def get_spark(app_name: str) -> SparkSession:
     """The job's Spark session: Glue's, or the warm local runner's when one is active."""
-    spark = SparkSession.builder.appName(app_name).getOrCreate()
-    # Partition values stay strings (`anomesdia=20241015` must not become an int), and
+    return configured(SparkSession.builder.appName(app_name).getOrCreate())
+
+
+def private_session(spark: SparkSession) -> SparkSession:
+    """A session of its own on the same SparkContext: temp views and SQL settings stay
+    private, e.g. to one job run of the warm runner or one table loaded in a thread."""
+    return configured(spark.newSession())
+
+
+def configured(spark: SparkSession) -> SparkSession:
+    # A new session starts from the SparkContext's settings, not its parent's: set them on
+    # each. Partition values stay strings (`anomesdia=20241015` must not become an int), and
     # casts that fail give NULL so that bad input can be quarantined instead of crashing.
     spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
     spark.conf.set("spark.sql.ansi.enabled", "false")
@@ -51,14 +61,10 @@ class WrittenSnapshot:
         return sum(self.rows_by_partition.values())
 
 
-def write_snapshot(
-    frame: DataFrame, store: TableStore, partition_by: tuple[str, ...]
-) -> WrittenSnapshot:
-    """Write a new snapshot folder (nothing points at it yet) and read it back.
-
-    The returned frame reads the written files, so checks run on exactly what a commit
-    would publish, without recomputing the transform.
-    """
+def write_files(frame: DataFrame, store: TableStore, partition_by: tuple[str, ...]):
+    """Write a new snapshot folder (nothing points at it yet); return its id and a frame
+    reading the written files, so checks run on exactly what a commit would publish,
+    without recomputing the transform."""
     snapshot = new_snapshot_id()
     target = spark_path(store.snapshot_uri(snapshot))
     writer = frame.write.mode("errorifexists")
@@ -68,12 +74,42 @@ def write_snapshot(
     # An explicit schema: an empty result writes no data file to infer one from.
     written = frame.sparkSession.read.schema(frame.schema).parquet(target)
     if partition_by:
+        written = written.select(*frame.columns)
+    return snapshot, written
+
+
+def count_query(view: str, partition_by: tuple[str, ...]) -> str:
+    """SQL counting the rows of `view` per partition (columns p0, p1, ..., n)."""
+    if not partition_by:
+        return f"SELECT COUNT(*) AS n FROM {view}"
+    cols = ", ".join(f"CAST(`{c}` AS STRING) AS p{i}" for i, c in enumerate(partition_by))
+    keys = ", ".join(f"`{c}`" for c in partition_by)
+    return f"SELECT {cols}, COUNT(*) AS n FROM {view} GROUP BY {keys}"
+
+
+def rows_by_partition(rows: list[dict], partition_by: tuple[str, ...]) -> dict[str, int]:
+    """The result rows of `count_query` as {partition name: rows}."""
+    if not partition_by:
+        return {UNPARTITIONED: int(rows[0]["n"]) if rows else 0}
+    return {
+        partition_name(partition_by, tuple(str(r[f"p{i}"]) for i in range(len(partition_by)))): int(
+            r["n"]
+        )
+        for r in rows
+    }
+
+
+def write_snapshot(
+    frame: DataFrame, store: TableStore, partition_by: tuple[str, ...]
+) -> WrittenSnapshot:
+    """Write a new snapshot folder and count its rows per partition."""
+    snapshot, written = write_files(frame, store, partition_by)
+    if partition_by:
         counts = written.groupBy(*partition_by).count().collect()
         rows = {
             partition_name(partition_by, tuple(str(r[c]) for c in partition_by)): r["count"]
             for r in counts
         }
-        written = written.select(*frame.columns)
     else:
         rows = {UNPARTITIONED: written.count()}
     return WrittenSnapshot(snapshot=snapshot, rows_by_partition=rows, data=written)

@@ -16,7 +16,7 @@ def build_local_session(app_name: str = "lakehouse-local-runner") -> SparkSessio
     java_options = (
         "" if os.environ.get("LAKEHOUSE_SPARK_FULL_JIT") == "1" else "-XX:TieredStopAtLevel=1"
     )
-    return (
+    builder = (
         SparkSession.builder.master(f"local[{cores}]")
         .appName(app_name)
         .config("spark.ui.enabled", "false")
@@ -30,5 +30,21 @@ def build_local_session(app_name: str = "lakehouse-local-runner") -> SparkSessio
         .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.sql.ansi.enabled", "false")
-        .getOrCreate()
     )
+    for key, value in extra_conf(os.environ.get("LAKEHOUSE_SPARK_CONF", "")).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def extra_conf(text: str) -> dict[str, str]:
+    """`key=value` pairs separated by commas or spaces: any Spark setting for local runs."""
+    pairs = {}
+    for item in text.replace(",", " ").split():
+        key, sep, value = item.partition("=")
+        if not sep or not key.startswith("spark."):
+            raise ValueError(
+                f"LAKEHOUSE_SPARK_CONF item {item!r} is not `spark.<setting>=<value>`; "
+                "separate settings with commas"
+            )
+        pairs[key] = value
+    return pairs
