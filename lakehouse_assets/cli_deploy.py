@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from functools import cache
@@ -33,12 +34,25 @@ def _context(args: argparse.Namespace):
     return settings, registry(), desired_state(registry(), settings), clients
 
 
+def _cost_lines(reg, desired) -> list[str]:
+    from deploy.cost import CostSettings, estimate, job_dpus, render
+    from lakehouse_assets.job_timings import last_run_seconds
+
+    settings = CostSettings.from_env(os.environ)
+    jobs = {
+        name: (reg.jobs[name].domain, job_dpus(job.definition))
+        for name, job in desired.jobs.items()
+    }
+    return render(estimate(jobs, last_run_seconds(reg), settings), settings)
+
+
 def _plan(args: argparse.Namespace) -> int:
     from deploy.plan import build_plan
 
-    _, _, desired, clients = _context(args)
+    _, reg, desired, clients = _context(args)
     plan = build_plan(desired, clients, prune=args.prune)
     print(plan.render())
+    print("\n".join(_cost_lines(reg, desired)))
     if args.detailed_exitcode and plan.has_changes:
         return 2
     return 0

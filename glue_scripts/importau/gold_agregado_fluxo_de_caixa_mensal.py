@@ -125,7 +125,7 @@ COLUMN_LINEAGE = {
 
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, "importau_gold_agregado_fluxo_de_caixa_mensal") as job:
-        frame = transform(job.read(FACT), job.read(LOANS))
+        frame = transform(job.read(FACT), job.read_latest(LOANS, ["emprestimo_id"]))
         job.write(TARGET, frame, column_lineage=COLUMN_LINEAGE)
 
 

@@ -107,7 +107,7 @@ COLUMN_LINEAGE = {
 
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, "importau_gold_features_risco_cambial_mensal") as job:
-        frame = transform(job.read(FACT), job.read(QUOTES))
+        frame = transform(job.read(FACT), job.read_latest(QUOTES, ["data_cotacao", "moeda"]))
         job.write(TARGET, frame, column_lineage=COLUMN_LINEAGE)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
@@ -100,6 +100,24 @@ def ptax_as_of(order_currencies: DataFrame, cambio: DataFrame) -> DataFrame:
     )
 
 
+# Bronze keeps every load; the fact is built from the current version of each key.
+CURRENT_KEYS = {
+    "itens_pedido": ["item_id"],
+    "pedidos": ["pedido_id"],
+    "produtos": ["produto_id"],
+    "fornecedores": ["fornecedor_id"],
+    "pagamentos": ["pagamento_id"],
+    "cambio": ["data_cotacao", "moeda"],
+}
+
+
+def current_versions(loads: Mapping[str, DataFrame]) -> dict[str, DataFrame]:
+    """What `GlueJob.read_latest` returns, computed from inputs holding every load."""
+    return {
+        name: frame.transform(latest_by_key(CURRENT_KEYS[name])) for name, frame in loads.items()
+    }
+
+
 def transform(
     itens_pedido: DataFrame,
     pedidos: DataFrame,
@@ -108,13 +126,16 @@ def transform(
     pagamentos: DataFrame,
     cambio: DataFrame,
 ) -> DataFrame:
-    """One row per order item, enriched without ever multiplying the item grain."""
-    items = itens_pedido.transform(latest_by_key(["item_id"])).alias("i")
-    orders = pedidos.transform(latest_by_key(["pedido_id"])).alias("p")
-    products = produtos.transform(latest_by_key(["produto_id"])).alias("pr")
-    suppliers = fornecedores.transform(latest_by_key(["fornecedor_id"])).alias("f")
-    payments = pagamentos.transform(latest_by_key(["pagamento_id"]))
-    quotes = cambio.transform(latest_by_key(["data_cotacao", "moeda"]))
+    """One row per order item, enriched without ever multiplying the item grain.
+
+    Each input holds the current version of each of its keys (`CURRENT_KEYS`).
+    """
+    items = itens_pedido.alias("i")
+    orders = pedidos.alias("p")
+    products = produtos.alias("pr")
+    suppliers = fornecedores.alias("f")
+    payments = pagamentos
+    quotes = cambio
 
     order_items = items.groupBy("pedido_id").agg(
         F.sum("valor_total_item").alias("valor_itens_pedido")
@@ -236,15 +257,7 @@ COLUMN_LINEAGE = {
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, "importau_silver_fato_pedido_correlacionado") as job:
         inputs = {
-            name: job.read(f"{BRONZE}.{name}")
-            for name in (
-                "itens_pedido",
-                "pedidos",
-                "produtos",
-                "fornecedores",
-                "pagamentos",
-                "cambio",
-            )
+            name: job.read_latest(f"{BRONZE}.{name}", keys) for name, keys in CURRENT_KEYS.items()
         }
         job.write(TARGET, transform(**inputs), column_lineage=COLUMN_LINEAGE)
 

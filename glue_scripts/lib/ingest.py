@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.file_checks import (
@@ -183,13 +183,13 @@ def ingest(
         )
         frame = _parse_group(lines, members[0].header, columns)
         parsed = frame if parsed is None else parsed.unionByName(frame)
-    parsed = _flag_duplicates(parsed, list(spec.get("primary_key", ())))
-    parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
+    cached = parsed.persist(StorageLevel.MEMORY_AND_DISK)
     try:
+        parsed = _flag_duplicates(cached, list(spec.get("primary_key", ())))
         stats = file_stats(parsed, _typed_names(columns))
         refuse_unusable_files(table, stats, columns, [h.uri for h in headers], added)
     except BaseException:
-        parsed.unpersist()
+        cached.unpersist()
         raise
     stamp = F.to_timestamp(F.lit(ingested_at))
     good = parsed.where(F.col("reason") == "").select(
@@ -200,23 +200,37 @@ def ingest(
     )
     landing_rows = sum(s["rows"] for s in stats)
     quarantined = sum(s["quarantined"] for s in stats)
-    return Ingested(good, bad, landing_rows, list(files), added, parsed, quarantined)
+    return Ingested(good, bad, landing_rows, list(files), added, cached, quarantined)
 
 
 def _flag_duplicates(parsed: DataFrame, key: list[str]) -> DataFrame:
-    """Within one load, the last line of a key wins; earlier ones are quarantined."""
+    """Within one load, the last line of a key wins; earlier ones are quarantined.
+
+    Repeated keys are rare: they are found by aggregating the key columns alone (a small
+    shuffle) and collected, so the lines themselves are never shuffled; with none, the
+    parse is returned as it is.
+    """
     if not key:
         return parsed
     valid = F.col("reason") == ""
-    latest_first = Window.partitionBy(valid, *key).orderBy(F.col("line_id").desc())
-    rank = F.row_number().over(latest_first)
-    duplicate = valid & (rank > 1)
+    repeated = (
+        parsed.where(valid)
+        .groupBy(*key)
+        .agg(F.max("line_id").alias("_kept_line"), F.count(F.lit(1)).alias("_lines"))
+        .where(F.col("_lines") > 1)
+        .drop("_lines")
+    )
+    if repeated.isEmpty():
+        return parsed
+    # Few keys repeat (each is a data error): broadcast them rather than shuffle the lines.
+    flagged = parsed.join(F.broadcast(repeated), on=key, how="left")
+    duplicate = valid & F.col("_kept_line").isNotNull() & (F.col("line_id") != F.col("_kept_line"))
     key_text = F.concat_ws(", ", *(F.concat(F.lit(f"{k}="), F.col(k).cast("string")) for k in key))
-    return parsed.select(
+    return flagged.select(
         *(c for c in parsed.columns if c != "reason"),
         F.when(
             duplicate, F.concat(F.lit("duplicate key "), key_text, F.lit(" (a later line wins)"))
         )
         .otherwise(F.col("reason"))
         .alias("reason"),
-    )
+    ).select(*parsed.columns)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame
 
-from glue_scripts.lib import masking, quality, report
+from glue_scripts.lib import latest, masking, quality, report
 from glue_scripts.lib.args import parse_args, require
 from glue_scripts.lib.pipes import open_pipes
 from glue_scripts.lib.quality import CheckOutcome
@@ -89,6 +89,22 @@ class GlueJob:
         view = table.split(".")[-1]
         frame.createOrReplaceTempView(view)
         self.log.info(f"read {table} (manifest v{manifest.version}, {manifest.rows} rows)")
+        return frame
+
+    def read_latest(self, table: str, keys: Sequence[str]) -> DataFrame:
+        """The current version of each key of an input that keeps every load (bronze).
+
+        Same result as `read(table).transform(latest_by_key(keys))`, kept incrementally
+        (lib/latest.py) so that a new day does not cost more as the days kept add up.
+        """
+        store = self.store(table)
+        manifest = store.require_current()
+        frame, how = latest.read_latest(self.spark, store, keys, keep_versions=self.keep_versions)
+        self.reads[table] = manifest.version
+        frame.createOrReplaceTempView(table.split(".")[-1])
+        self.log.info(
+            f"read latest of {table} by {', '.join(keys)} (manifest v{manifest.version}): {how}"
+        )
         return frame
 
     def _verify_lineage(self, table: str) -> None:

@@ -32,9 +32,11 @@ def configured(spark: SparkSession) -> SparkSession:
     return spark
 
 
-def read_table(spark: SparkSession, store: TableStore) -> DataFrame:
-    """The table's current data, partition columns included."""
-    uris = store.current_data_uris()
+def read_table(
+    spark: SparkSession, store: TableStore, partitions: list[str] | None = None
+) -> DataFrame:
+    """The table's current data (or only the named partitions), partition columns included."""
+    uris = store.current_data_uris(partitions)
     if not uris:
         raise EmptyTableError(store.qualified_name)
     reader = spark.read.option("basePath", spark_path(store.location))

@@ -131,13 +131,14 @@ class TableStore:
     def _manifest_uri(self, version: int) -> str:
         return join(self.location, MANIFEST_DIR, f"v{version:012d}.json")
 
-    def current_data_uris(self) -> list[str]:
-        """Folders of the current data, one per non-empty partition."""
+    def current_data_uris(self, partitions: list[str] | None = None) -> list[str]:
+        """Folders of the current data, one per non-empty partition (of `partitions` if
+        given)."""
         manifest = self.require_current()
         return [
             self.data_uri(entry.snapshot, name)
             for name, entry in sorted(manifest.partitions.items())
-            if entry.rows > 0
+            if entry.rows > 0 and (partitions is None or name in partitions)
         ]
 
     def commit(

@@ -10,6 +10,7 @@ import copy
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -163,14 +164,25 @@ class DeadlineGlueClient(PipesGlueClient):
             metadata.pop("AWS Glue Job Run URL", None)
         job_run = response["JobRun"]
         metadata["lakehouse/glue_run_id"] = job_run.get("Id")
-        if job_run.get("ExecutionTime") is not None:
-            metadata["lakehouse/execution_seconds"] = MetadataValue.int(
-                int(job_run["ExecutionTime"])
-            )
+        seconds = _run_seconds(job_run)
+        if seconds is not None:
+            metadata["lakehouse/execution_seconds"] = MetadataValue.float(seconds)
         dpu_seconds = _dpu_seconds(job_run)
         if dpu_seconds is not None:
             metadata["lakehouse/dpu_seconds"] = MetadataValue.float(dpu_seconds)
         return metadata
+
+
+def _run_seconds(job_run: Mapping[str, Any]) -> float | None:
+    """The run's duration: to the millisecond from its start and end where both are known
+    (Glue's `ExecutionTime` is whole seconds, too coarse for small jobs run locally)."""
+    started, completed = job_run.get("StartedOn"), job_run.get("CompletedOn")
+    if started and completed:
+        if isinstance(started, str):
+            started, completed = datetime.fromisoformat(started), datetime.fromisoformat(completed)
+        return round((completed - started).total_seconds(), 3)
+    seconds = job_run.get("ExecutionTime")
+    return None if seconds is None else float(seconds)
 
 
 def _dpu_seconds(job_run: Mapping[str, Any]) -> float | None:

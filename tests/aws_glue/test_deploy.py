@@ -32,7 +32,10 @@ def _clients(service: str):
     return aws_client(service)
 
 
-def test_plan_on_an_empty_account_lists_everything_and_changes_nothing(empty, capsys):
+def test_plan_on_an_empty_account_lists_everything_and_changes_nothing(
+    empty, capsys, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # a Dagster home without local runs
     assert main(["deploy", "plan", "--detailed-exitcode"]) == 2
     out = capsys.readouterr().out
     assert f"+ bucket {BUCKET}" in out
@@ -44,6 +47,10 @@ def test_plan_on_an_empty_account_lists_everything_and_changes_nothing(empty, ca
         assert f"+ job {name}" in out
     assert "glueetl, Glue 5.0, G.1X x 2, timeout 60 min" in out
     assert f"plan: {1 + len(JOBS) + 1 + len(DATABASES) + len(JOBS)} to create" in out
+    # The cost estimate follows the plan; no local run is recorded in this Dagster home.
+    assert "estimated Glue cost per run" in out
+    for name in JOBS:
+        assert f"  {name}: 2 DPU, no local run recorded yet" in out
     # A plan only reads.
     assert empty["s3"].list_buckets()["Buckets"] == []
     assert empty["glue"].get_jobs()["Jobs"] == []

@@ -14,6 +14,7 @@ import pytest
 from pyspark.sql import Row
 
 from glue_scripts.importau.silver_fato_pedido_correlacionado import (
+    current_versions,
     installment_amounts,
     payments_by_order,
     ptax_as_of,
@@ -140,7 +141,15 @@ def scenario(spark):
         {**NEW_LOAD, **_parcela("PG10", "PED10", 1, 1, "PAGO", "250.00", "2024-11-10")},
     )
     produtos = b.produtos(spark, {"produto_id": "PROD001", "nome_produto": "Processador"})
-    return transform(itens, pedidos, produtos, fornecedores, pagamentos, cambio)
+    loads = {
+        "itens_pedido": itens,
+        "pedidos": pedidos,
+        "produtos": produtos,
+        "fornecedores": fornecedores,
+        "pagamentos": pagamentos,
+        "cambio": cambio,
+    }
+    return transform(**current_versions(loads))
 
 
 @pytest.fixture(scope="module")
