@@ -136,6 +136,8 @@ def table_parameters(
         "upstream_tables": ",".join(sorted(spec.upstream)),
         "downstream_tables": ",".join(sorted(downstream)),
         "glue_job_name": spec.job,
+        # The spec's own settings (validated not to shadow the keys above).
+        **spec.parameters,
     }
     if code_version:
         parameters["code_version"] = code_version
