@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lakehouse_assets.cli_catalog import add_commands as add_catalog_commands
+from lakehouse_assets.cli_credito import add_commands as add_credito_commands
 from lakehouse_assets.cli_deploy import add_commands as add_deploy_commands
 from lakehouse_assets.domains import domain_names
 from lakehouse_assets.settings import ConfigurationError, Settings
@@ -116,14 +117,22 @@ def _run(args: argparse.Namespace) -> int:
 
     from lakehouse_assets.headless import run_selection
 
+    job_args = dict(pair.split("=", 1) for pair in args.job_arg or [])
     try:
-        ok = run_selection(settings, selection=selection, load_date=load_date)
+        ok = run_selection(settings, selection=selection, load_date=load_date, job_args=job_args)
     finally:
         if settings.target == "local" and not args.keep_runner:
             from lakehouse_assets.local_runner.process import stop_runner
 
             stop_runner(Path(settings.runner_dir))
     return 0 if ok else 1
+
+
+def _job_arg(text: str) -> str:
+    name, sep, _ = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -160,10 +169,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--keep-runner", action="store_true", help="leave the warm Spark runner up afterwards"
     )
+    run.add_argument(
+        "--job-arg",
+        action="append",
+        type=_job_arg,
+        metavar="NAME=VALUE",
+        help="pass --NAME VALUE to every Glue job of the run (repeatable), e.g. "
+        "retrain_statistics=true",
+    )
     run.set_defaults(func=_run)
 
     add_catalog_commands(sub)
     add_deploy_commands(sub)
+    add_credito_commands(sub)
     return parser
 
 
