@@ -60,6 +60,7 @@ RESERVED_PARAMETERS = frozenset(
         "code_version",
         "recordCount",
         "lakehouse_manifest_version",
+        "lakehouse_parameters",
     }
 )
 MAX_PARAMETER_VALUE = 512_000
@@ -261,9 +262,9 @@ def _validate_mask(where: str, layer: str, c: Column) -> None:
 def _validate_parameters(where: str, parameters: Mapping[str, str]) -> None:
     for key, value in parameters.items():
         field_name = f"parameters.{key}"
-        if not NAME.match(key) or key.startswith("last_materialization_"):
+        if not NAME.match(key):
             _fail(where, field_name, "name must be lower-case letters, digits and _")
-        if key in RESERVED_PARAMETERS:
+        if key in RESERVED_PARAMETERS or key.startswith("last_materialization_"):
             _fail(where, field_name, "is written by the catalog export itself; rename it")
         if not isinstance(value, str):
             _fail(where, field_name, f"is a {type(value).__name__}; parameters are text")

@@ -47,6 +47,7 @@ MANAGED_PARAMETERS = frozenset(
         "code_version",
         "recordCount",
         "lakehouse_manifest_version",
+        "lakehouse_parameters",
         "last_materialization_run_id",
         "last_materialization_time",
         "last_materialization_row_count",
@@ -136,9 +137,12 @@ def table_parameters(
         "upstream_tables": ",".join(sorted(spec.upstream)),
         "downstream_tables": ",".join(sorted(downstream)),
         "glue_job_name": spec.job,
-        # The spec's own settings (validated not to shadow the keys above).
-        **spec.parameters,
     }
+    if spec.parameters:
+        # The spec's own settings (validated not to shadow the keys above), and their names:
+        # a setting removed from the spec changes `lakehouse_parameters`, so it leaves too.
+        parameters.update(spec.parameters)
+        parameters["lakehouse_parameters"] = ",".join(sorted(spec.parameters))
     if code_version:
         parameters["code_version"] = code_version
     if location.committed:

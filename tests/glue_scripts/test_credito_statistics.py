@@ -188,9 +188,12 @@ def test_an_empty_window_is_a_clear_error(applications):
     empty = dataclasses.replace(
         cb.CONFIG, window_start=dt.date(2023, 1, 1), window_end=dt.date(2023, 12, 31)
     )
-    with pytest.raises(StatisticsError, match="no application is dated in the training window "
-                       "2023-01-01..2023-12-31 of statistics vteste; load the history"):  # fmt: skip
+    with pytest.raises(StatisticsError) as err:
         fit_statistics(applications, empty, computed_at=NOW, run_id="r")
+    assert str(err.value).startswith(
+        "no application is dated in the training window 2023-01-01..2023-12-31 of statistics "
+        "vteste; load the history that covers it"
+    )
 
 
 def test_a_window_without_a_valid_value_names_the_column(spark):
