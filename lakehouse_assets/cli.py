@@ -63,6 +63,12 @@ def _domains_in_landing(landing: str, load_date: str) -> dict[str, list[str]]:
     return found
 
 
+def _all_sources() -> list[str]:
+    from lakehouse_assets.registry import registry
+
+    return [source for domain in registry().domains() for source in registry().sources(domain)]
+
+
 def _selection(args: argparse.Namespace, settings: Settings, load_date: str) -> str | None:
     """The asset selection to run; None (after printing why) when there is nothing to run."""
     from lakehouse_assets.catalog.asset import CATALOG_ASSET_KEY
@@ -84,8 +90,8 @@ def _selection(args: argparse.Namespace, settings: Settings, load_date: str) -> 
         if not found:
             print(
                 f"{args.landing} holds no source export of any domain; expected files named "
-                f"after a bronze source ({', '.join(registry().sources(registry().domains()[0]))}"
-                ", ...); check the path or pass --domain",
+                f"after a bronze source ({', '.join(_all_sources())}); check the path or pass "
+                "--domain",
                 file=sys.stderr,
             )
             return None
@@ -144,7 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--scale",
         type=int,
-        help="size of the sample (ImportAu: orders); the domain's sample scale by default",
+        help="size of the sample (ImportAu: orders, Crédito: applications); the domain's "
+        "sample scale by default",
     )
     gen.add_argument("--seed", type=int, default=SAMPLE_SEED)
     gen.add_argument("--out", required=True, help="landing folder to write")
