@@ -15,6 +15,7 @@ import pytest
 
 from glue_scripts.credito.cleaning import clean, rounded
 from glue_scripts.credito.silver_solicitacoes import column_lineage, latest_applications
+from glue_scripts.lib import quality
 from glue_scripts.lib.schema import conform
 from lakehouse_assets.domains.credito.specs import LIMPAS
 
@@ -51,6 +52,7 @@ CASES = {
     "default_missing": {"cb_person_default_on_file": None},
     "status_2": {"loan_status": 2},
     "status_missing": {"loan_status": None},
+    "dated_after_load": {"application_ts": "2024-07-05 10:00:00"},
 }
 COLUMNS = (
     "person_age",
@@ -76,7 +78,7 @@ def _valid_with(**changes):
 
 
 @pytest.fixture(scope="module")
-def cleaned(spark):
+def scenario(spark):
     rows = [{**overrides, "applicant_id": case} for case, overrides in CASES.items()]
     # The same application in two loads: the later load date wins whatever was ingested last.
     rows += [
@@ -88,8 +90,13 @@ def cleaned(spark):
             "ingested_at": "2024-06-01 00:00:00",
         },
     ]
-    applications = latest_applications(cb.bronze(spark, *rows))
-    return {r["applicant_id"]: r for r in clean(applications, cb.STATS, cb.CONFIG).collect()}
+    bronze = cb.bronze(spark, *rows)
+    return bronze, clean(latest_applications(bronze), cb.STATS, cb.CONFIG)
+
+
+@pytest.fixture(scope="module")
+def cleaned(scenario):
+    return {r["applicant_id"]: r for r in scenario[1].collect()}
 
 
 def _values(row):
@@ -180,6 +187,7 @@ def _values(row):
         ("default_missing", _valid_with(), ["cb_person_default_on_file:missing"]),
         ("status_2", _valid_with(loan_status=None), ["loan_status:invalid"]),
         ("status_missing", _valid_with(loan_status=None), []),
+        ("dated_after_load", _valid_with(), []),
     ],
 )
 def test_each_rule(cleaned, case, expected, treatments):
@@ -250,3 +258,24 @@ def test_column_lineage_names_sources_and_statistics():
         ("credito_silver.estatisticas_imputacao", "numeric_value"),
     ]
     assert lineage["statistics_version"] == [("credito_silver.estatisticas_imputacao", "version")]
+
+
+def test_the_tables_rules_on_the_cleaned_scenario(spark, scenario):
+    bronze, cleaned = scenario
+    bronze.createOrReplaceTempView("solicitacoes_credito")
+    spark.sql("SELECT 'vteste' AS version").createOrReplaceTempView("estatisticas_imputacao")
+    conform(cleaned, LIMPAS.payload(), hash_key=b"k" * 32).createOrReplaceTempView(quality.THIS)
+    outcomes = quality.evaluate_rules(spark, LIMPAS.payload()["rules"])
+    assert [(o.name, o.failed) for o in outcomes] == [
+        ("chave_nao_nula", 0),
+        ("chave_unica", 0),
+        ("uma_linha_por_solicitacao", 0),
+        ("features_sem_nulos", 0),
+        ("valores_dentro_das_regras", 0),
+        ("estatisticas_da_versao", 0),
+        ("rotulo_valido", 0),
+        ("data_ate_a_carga", 1),
+        ("categorias_do_vocabulario", 1),
+    ]
+    vocabulary = outcomes[-1].metadata
+    assert (vocabulary["person_home_ownership"], vocabulary["loan_grade"]) == (1, 0)

@@ -310,6 +310,19 @@ LIMPAS = TableSpec(
             description="The label is 0, 1 or unknown.",
         ),
         Rule(
+            name="data_ate_a_carga",
+            kind="sql",
+            severity="WARN",
+            params={
+                "query": "SELECT COUNT(*) AS failed FROM this "
+                "WHERE date_format(application_ts, 'yyyyMMdd') > load_date"
+            },
+            description=(
+                "Applications dated after the load that brought them (a clock or keying "
+                "error at the source): counted, and featured on their own date."
+            ),
+        ),
+        Rule(
             name="categorias_do_vocabulario",
             kind="sql",
             severity="WARN",
