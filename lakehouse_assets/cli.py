@@ -31,17 +31,23 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _ensure_landing(settings: Settings, explicit: bool) -> None:
-    """A fresh clone has no landing data: the default landing gets every domain's sample."""
+    """A fresh clone has no landing data: the default landing gets every domain's sample.
+
+    Per domain: a domain added after the landing was filled gets its own sample on the next
+    run, and a domain with any of its sources there is left as it is.
+    """
     landing = Path(settings.landing)
     if explicit or settings.landing.startswith("s3://") or "LAKEHOUSE_LANDING" in os.environ:
         return
-    if landing.exists() and any(landing.iterdir()):
-        return
     from lakehouse_assets.domains import domain_names, generator_module
+    from lakehouse_assets.registry import registry
 
     for domain in domain_names():
+        sources = registry().sources(domain)
+        if any((landing / s).exists() or (landing / f"{s}.csv").exists() for s in sources):
+            continue
         module = generator_module(domain)
-        print(f"no landing data yet: generating {domain} sample exports into {landing}")
+        print(f"no {domain} landing data yet: generating its sample exports into {landing}")
         module.generate(landing, scale=module.SAMPLE_SCALE, seed=SAMPLE_SEED)
 
 
