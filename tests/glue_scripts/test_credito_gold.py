@@ -146,9 +146,12 @@ def test_later_applications_change_no_earlier_feature_date(spark, rows):
 def checked(spark, features):
     """The feature store's own quality rules on the transform's output."""
     cb.limpas(spark, *ROWS).createOrReplaceTempView("solicitacoes_credito_limpas")
-    conform(features, FEATURE_STORE.payload()).createOrReplaceTempView(quality.THIS)
+    # Cached, as the job's checks read the written snapshot instead of recomputing it.
+    this = conform(features, FEATURE_STORE.payload()).cache()
+    this.createOrReplaceTempView(quality.THIS)
     rules = FEATURE_STORE.payload()["rules"]
     passed = quality.evaluate_rules(spark, rules)
+    this.unpersist()
     broken = features.withColumn("loan_grade_a", F.lit(1)).withColumn("age_band_other", F.lit(1))
     conform(broken, FEATURE_STORE.payload()).createOrReplaceTempView(quality.THIS)
     return passed, {o.name: o for o in quality.evaluate_rules(spark, rules)}
