@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lakehouse_assets.cli_catalog import add_commands as add_catalog_commands
+from lakehouse_assets.cli_credito import add_commands as add_credito_commands
 from lakehouse_assets.cli_deploy import add_commands as add_deploy_commands
 from lakehouse_assets.domains import domain_names
 from lakehouse_assets.settings import ConfigurationError, Settings
@@ -30,17 +31,23 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _ensure_landing(settings: Settings, explicit: bool) -> None:
-    """A fresh clone has no landing data: the default landing gets every domain's sample."""
+    """A fresh clone has no landing data: the default landing gets every domain's sample.
+
+    Per domain: a domain added after the landing was filled gets its own sample on the next
+    run, and a domain with any of its sources there is left as it is.
+    """
     landing = Path(settings.landing)
     if explicit or settings.landing.startswith("s3://") or "LAKEHOUSE_LANDING" in os.environ:
         return
-    if landing.exists() and any(landing.iterdir()):
-        return
     from lakehouse_assets.domains import domain_names, generator_module
+    from lakehouse_assets.registry import registry
 
     for domain in domain_names():
+        sources = registry().sources(domain)
+        if any((landing / s).exists() or (landing / f"{s}.csv").exists() for s in sources):
+            continue
         module = generator_module(domain)
-        print(f"no landing data yet: generating {domain} sample exports into {landing}")
+        print(f"no {domain} landing data yet: generating its sample exports into {landing}")
         module.generate(landing, scale=module.SAMPLE_SCALE, seed=SAMPLE_SEED)
 
 
@@ -60,6 +67,12 @@ def _domains_in_landing(landing: str, load_date: str) -> dict[str, list[str]]:
                 continue
             found.setdefault(domain, []).append(source)
     return found
+
+
+def _all_sources() -> list[str]:
+    from lakehouse_assets.registry import registry
+
+    return [source for domain in registry().domains() for source in registry().sources(domain)]
 
 
 def _selection(args: argparse.Namespace, settings: Settings, load_date: str) -> str | None:
@@ -83,8 +96,8 @@ def _selection(args: argparse.Namespace, settings: Settings, load_date: str) -> 
         if not found:
             print(
                 f"{args.landing} holds no source export of any domain; expected files named "
-                f"after a bronze source ({', '.join(registry().sources(registry().domains()[0]))}"
-                ", ...); check the path or pass --domain",
+                f"after a bronze source ({', '.join(_all_sources())}); check the path or pass "
+                "--domain",
                 file=sys.stderr,
             )
             return None
@@ -116,14 +129,22 @@ def _run(args: argparse.Namespace) -> int:
 
     from lakehouse_assets.headless import run_selection
 
+    job_args = dict(pair.split("=", 1) for pair in args.job_arg or [])
     try:
-        ok = run_selection(settings, selection=selection, load_date=load_date)
+        ok = run_selection(settings, selection=selection, load_date=load_date, job_args=job_args)
     finally:
         if settings.target == "local" and not args.keep_runner:
             from lakehouse_assets.local_runner.process import stop_runner
 
             stop_runner(Path(settings.runner_dir))
     return 0 if ok else 1
+
+
+def _job_arg(text: str) -> str:
+    name, sep, _ = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -135,7 +156,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument(
         "--scale",
         type=int,
-        help="size of the sample (ImportAu: orders); the domain's sample scale by default",
+        help="size of the sample (ImportAu: orders, Crédito: applications); the domain's "
+        "sample scale by default",
     )
     gen.add_argument("--seed", type=int, default=SAMPLE_SEED)
     gen.add_argument("--out", required=True, help="landing folder to write")
@@ -160,10 +182,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--keep-runner", action="store_true", help="leave the warm Spark runner up afterwards"
     )
+    run.add_argument(
+        "--job-arg",
+        action="append",
+        type=_job_arg,
+        metavar="NAME=VALUE",
+        help="pass --NAME VALUE to every Glue job of the run (repeatable), e.g. "
+        "retrain_statistics=true",
+    )
     run.set_defaults(func=_run)
 
     add_catalog_commands(sub)
     add_deploy_commands(sub)
+    add_credito_commands(sub)
     return parser
 
 

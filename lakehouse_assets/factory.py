@@ -89,6 +89,11 @@ def _asset_spec(table: TableSpec, job: JobSpec, reg: Registry) -> AssetSpec:
             "lakehouse/pii_columns": MetadataValue.json(table.pii_columns),
             "lakehouse/primary_key": ", ".join(table.primary_key),
             "lakehouse/partition_by": ", ".join(table.partition_by),
+            **(
+                {"lakehouse/parameters": MetadataValue.json(dict(table.parameters))}
+                if table.parameters
+                else {}
+            ),
         },
     )
 

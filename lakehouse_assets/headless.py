@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dagster import (
     AssetSelection,
     DagsterInstance,
@@ -11,13 +13,22 @@ from dagster import (
 )
 
 from lakehouse_assets.definitions import build_definitions
+from lakehouse_assets.resources.launcher import JOB_ARG_TAG
 from lakehouse_assets.settings import Settings
 
 CLI_JOB = "lakehouse_cli_run"
 
 
-def run_selection(settings: Settings, selection: str, load_date: str) -> bool:
-    """Run the selected assets for one load date; print what was published and checked."""
+def run_selection(
+    settings: Settings,
+    selection: str,
+    load_date: str,
+    job_args: Mapping[str, str] | None = None,
+) -> bool:
+    """Run the selected assets for one load date; print what was published and checked.
+
+    `job_args` become run tags that the launcher passes to every Glue job as `--name value`.
+    """
     base = build_definitions(settings)
     job = define_asset_job(CLI_JOB, selection=AssetSelection.from_string(selection))
     defs = Definitions.merge(base, Definitions(jobs=[job]))
@@ -28,7 +39,10 @@ def run_selection(settings: Settings, selection: str, load_date: str) -> bool:
         partition_key=load_date if job_def.partitions_def else None,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={"lakehouse/trigger": "cli"},
+        tags={
+            "lakehouse/trigger": "cli",
+            **{f"{JOB_ARG_TAG}{name}": value for name, value in (job_args or {}).items()},
+        },
     )
     _print_summary(result)
     return result.success and result.dagster_run.status == DagsterRunStatus.SUCCESS

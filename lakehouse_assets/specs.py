@@ -40,6 +40,30 @@ RULE_KINDS = (
 # "hash" = keyed HMAC-SHA256 in hex (joins still work, the value is not readable), "redact" =
 # NULL. Bronze keeps the source as it landed; access to it is governed by the catalog.
 MASKS = ("hash", "redact")
+# Table parameters the catalog export writes itself (lakehouse_assets/catalog/table_input.py):
+# a spec's own `parameters` may not shadow them.
+RESERVED_PARAMETERS = frozenset(
+    {
+        "classification",
+        "EXTERNAL",
+        "managed_by",
+        "dagster_asset_key",
+        "layer",
+        "domain",
+        "business_tags",
+        "pii_columns",
+        "primary_key",
+        "partition_by",
+        "upstream_tables",
+        "downstream_tables",
+        "glue_job_name",
+        "code_version",
+        "recordCount",
+        "lakehouse_manifest_version",
+        "lakehouse_parameters",
+    }
+)
+MAX_PARAMETER_VALUE = 512_000
 SEVERITIES = ("ERROR", "WARN")
 # Glue's limits (CreateTable): names, Description, column Comment.
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,254}$")
@@ -163,6 +187,9 @@ class TableSpec:
     rules: tuple[Rule, ...] = ()
     source: str | None = None
     daily_partitions_start: str | None = None
+    # Settings of the table that its job reads and the catalog publishes as table parameters
+    # (a model's vocabulary version, a training window): text values, one source of truth.
+    parameters: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def database(self) -> str:
@@ -209,6 +236,7 @@ class TableSpec:
             "upstream": list(self.upstream),
             "rules": [r.payload() for r in self.rules],
             "source": self.source,
+            "parameters": dict(self.parameters),
         }
 
     def __post_init__(self) -> None:
@@ -229,6 +257,19 @@ def _validate_mask(where: str, layer: str, c: Column) -> None:
         _fail(where, field_name, "masks a column without a `pii` class; classify it")
     if c.mask == "hash" and c.type.replace(" ", "").lower() != "string":
         _fail(where, field_name, f"'hash' gives a hex string; the column's type is {c.type!r}")
+
+
+def _validate_parameters(where: str, parameters: Mapping[str, str]) -> None:
+    for key, value in parameters.items():
+        field_name = f"parameters.{key}"
+        if not NAME.match(key):
+            _fail(where, field_name, "name must be lower-case letters, digits and _")
+        if key in RESERVED_PARAMETERS or key.startswith("last_materialization_"):
+            _fail(where, field_name, "is written by the catalog export itself; rename it")
+        if not isinstance(value, str):
+            _fail(where, field_name, f"is a {type(value).__name__}; parameters are text")
+        if len(value) > MAX_PARAMETER_VALUE:
+            _fail(where, field_name, f"has {len(value)} characters; Glue accepts 512000")
 
 
 def validate_table(spec: TableSpec) -> None:
@@ -305,6 +346,7 @@ def validate_table(spec: TableSpec) -> None:
                 f"rules.{rule.name}.params.table",
                 f"{ref!r} is not an upstream table of {where}; rules may only read inputs",
             )
+    _validate_parameters(where, spec.parameters)
     if spec.layer == "bronze" and not spec.source:
         _fail(where, "source", "is required for a bronze table: name its landing source")
     for ref in spec.upstream:

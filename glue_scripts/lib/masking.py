@@ -18,6 +18,7 @@ With none of these the job fails with `MaskingKeyError`, before anything is writ
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -122,6 +123,12 @@ def apply_masks(frame: DataFrame, spec: Mapping[str, Any], key: bytes | None) ->
         frame = frame.crossJoin(F.broadcast(pads))
     masked = {name: _mask(F.col(name), kind, types[name]) for name, kind in masks.items()}
     return frame.select(*(masked.get(c, F.col(c)).alias(c) for c in types))
+
+
+def hash_value(value: str, key: bytes) -> str:
+    """The "hash" mask of one value in Python, equal to what `apply_masks` writes: a caller
+    that knows a raw id (a scoring service) finds its rows in a masked table with it."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def _pads(key: bytes) -> tuple[bytes, bytes]:

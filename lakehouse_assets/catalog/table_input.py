@@ -47,6 +47,7 @@ MANAGED_PARAMETERS = frozenset(
         "code_version",
         "recordCount",
         "lakehouse_manifest_version",
+        "lakehouse_parameters",
         "last_materialization_run_id",
         "last_materialization_time",
         "last_materialization_row_count",
@@ -137,6 +138,11 @@ def table_parameters(
         "downstream_tables": ",".join(sorted(downstream)),
         "glue_job_name": spec.job,
     }
+    if spec.parameters:
+        # The spec's own settings (validated not to shadow the keys above), and their names:
+        # a setting removed from the spec changes `lakehouse_parameters`, so it leaves too.
+        parameters.update(spec.parameters)
+        parameters["lakehouse_parameters"] = ",".join(sorted(spec.parameters))
     if code_version:
         parameters["code_version"] = code_version
     if location.committed:

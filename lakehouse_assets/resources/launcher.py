@@ -7,8 +7,9 @@ Glue client and S3 Pipes channels instead.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dagster import (
@@ -26,6 +27,34 @@ from lakehouse_assets.resources.pipes_glue import DeadlineGlueClient, GlueRunOut
 from lakehouse_assets.specs import JobSpec, TableSpec
 
 SCRIPTS_DIR = Path(glue_scripts.__file__).parent
+# A run tag `lakehouse/job_arg/<name>` = value becomes the job argument `--<name> value` of
+# every Glue job of the run: a per-run switch (a model refit, say) without a code change.
+JOB_ARG_TAG = "lakehouse/job_arg/"
+_ARG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+FRAMEWORK_ARGUMENTS = frozenset(
+    {"lakehouse_root", "landing", "run_id", "partition_keys", "pii_hash_key_secret"}
+)
+
+
+class JobArgumentTagError(ValueError):
+    """A run tag asks for a job argument that cannot be passed."""
+
+
+def tag_arguments(tags: Mapping[str, str]) -> dict[str, str]:
+    """The job arguments a run's tags ask for, as Glue `Arguments` (`--name`: value)."""
+    arguments = {}
+    for tag, value in sorted(tags.items()):
+        if not tag.startswith(JOB_ARG_TAG):
+            continue
+        name = tag[len(JOB_ARG_TAG) :]
+        if not _ARG_NAME.match(name) or name in FRAMEWORK_ARGUMENTS:
+            raise JobArgumentTagError(
+                f"run tag {tag!r} cannot become a job argument: the name must be lower-case "
+                f"letters, digits and _, and not one of {sorted(FRAMEWORK_ARGUMENTS)} "
+                "(the launcher sets those); remove or rename the tag"
+            )
+        arguments[f"--{name}"] = value
+    return arguments
 
 
 def script_path(job: JobSpec) -> Path:
@@ -68,6 +97,7 @@ class GlueJobLauncher(ConfigurableResource, ABC):
             tables: the outputs Dagster selected; a subset of the job's tables.
         """
         arguments = {
+            **tag_arguments(context.run.tags),
             "--lakehouse_root": normalize_root(self.lakehouse_root),
             "--landing": normalize_root(self.landing),
             "--run_id": context.run.run_id,

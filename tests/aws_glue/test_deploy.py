@@ -19,7 +19,7 @@ from lakehouse_assets.registry import registry
 from tests.aws_glue.conftest import BUCKET, PII_SECRET, PREFIX, ROLE, ROOT, reset
 
 JOBS = sorted(registry().jobs)
-DATABASES = ["importau_bronze", "importau_gold", "importau_silver"]
+DATABASES = sorted({t.database for t in registry().tables.values()})
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from glue_scripts.lib.tables import TableStore
 from lakehouse_assets.catalog.aws import AwsConnection
 from lakehouse_assets.catalog.export import ExportOptions, export_catalog
 from lakehouse_assets.catalog.report import ExportReport
-from lakehouse_assets.registry import Registry
+from lakehouse_assets.registry import Registry, registry
 from lakehouse_assets.specs import TableSpec
 
 REGION = "us-east-1"
@@ -28,7 +28,8 @@ def commit(root: str, spec: TableSpec, partitions: int = 2, run_id: str = "", ro
     """Commit a manifest as the jobs do (no data files: the catalog only needs the log)."""
     store = TableStore(root, spec.database, spec.name)
     if spec.partition_by:
-        counts = {f"anomesdia={d}": rows for d in load_dates(partitions)}
+        (column,) = spec.partition_by
+        counts = {f"{column}={d}": rows for d in load_dates(partitions)}
     else:
         counts = {"": rows}
     return store.commit(
@@ -68,6 +69,15 @@ def record_materializations(instance, specs, rows: int = 7, code_version: str = 
     result = materialize([stand_in(s) for s in specs], instance=instance)
     assert result.success
     return result.run_id
+
+
+def domain_registry(domain: str) -> Registry:
+    """The registry of one domain's tables and jobs."""
+    reg = registry()
+    return Registry.build(
+        tables=[t for t in reg.tables.values() if t.domain == domain],
+        jobs=[j for j in reg.jobs.values() if j.domain == domain],
+    )
 
 
 def with_spec(reg: Registry, name: str, **changes) -> Registry:

@@ -13,14 +13,21 @@ from lakehouse_assets.registry import registry
 LOAD_DATE = "20241120"
 
 
+def domain_keys(domain: str) -> list[str]:
+    return ["/".join(t.key_path) for t in registry().tables.values() if t.domain == domain]
+
+
 def run_graph(
     launcher,
     instance: DagsterInstance,
     selection: Sequence[str] | None = None,
     partition_key: str = LOAD_DATE,
+    domain: str = "importau",
 ):
+    """Materialize `selection` (asset key paths), by default the whole graph of `domain`."""
     assets = build_all_assets(registry())
-    keys = None if selection is None else [AssetKey(s.split("/")) for s in selection]
+    selection = domain_keys(domain) if selection is None else selection
+    keys = [AssetKey(s.split("/")) for s in selection]
     return materialize(
         assets,
         resources={"launcher": launcher},

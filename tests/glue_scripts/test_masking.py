@@ -144,3 +144,10 @@ def test_on_glue_the_key_comes_from_secrets_manager():
         assert hash_key(args, env={}, secrets_client=client) == b"s" * 40
     finally:
         server.stop()
+
+
+def test_hash_value_in_python_equals_the_spark_mask(masked):
+    from glue_scripts.lib.masking import hash_value
+
+    rows = {r.id: r for r in masked.collect()}
+    assert hash_value("joão@exemplo.com.br", KEY) == rows[3].email

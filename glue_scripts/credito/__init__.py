@@ -1,0 +1,1 @@
+"""Glue jobs of the Crédito domain (credit feature store)."""

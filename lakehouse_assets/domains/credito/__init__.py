@@ -1,0 +1,1 @@
+"""Crédito: a feature store for credit-decision inference, from daily application drops."""
