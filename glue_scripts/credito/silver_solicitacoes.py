@@ -42,7 +42,11 @@ NUMERIC = (
 
 def latest_applications(bronze: DataFrame) -> DataFrame:
     """One row per application (the latest load wins), categories trimmed and upper-cased."""
-    latest = bronze.transform(latest_by_key(list(KEY)))
+    return applications(bronze.transform(latest_by_key(list(KEY))))
+
+
+def applications(latest: DataFrame) -> DataFrame:
+    """`latest_applications` of the current versions (`GlueJob.read_latest`)."""
     return latest.select(
         *KEY,
         F.to_date("application_ts").alias("application_date"),
@@ -70,11 +74,11 @@ def column_lineage(config: CleaningConfig) -> dict[str, list[tuple[str, str]]]:
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, JOB) as job:
         config = CleaningConfig.from_tables(job.tables)
-        applications = latest_applications(job.read(BRONZE))
+        current = applications(job.read_latest(BRONZE, list(KEY)))
         if job.wants(STATS):
             statistics, action = resolve_statistics(
                 previous_output(job, STATS),
-                applications,
+                current,
                 config,
                 retrain=job.args.get("retrain_statistics", "").lower() in TRUE,
                 computed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
@@ -92,7 +96,7 @@ def main(argv: Sequence[str]) -> None:
             )
         if job.wants(CLEAN):
             stored = job.read(STATS).collect()
-            cleaned = clean(applications, statistics_of_version(stored, config.version), config)
+            cleaned = clean(current, statistics_of_version(stored, config.version), config)
             job.write(
                 CLEAN,
                 cleaned,
