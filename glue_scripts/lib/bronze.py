@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 
 from glue_scripts.lib.args import require
 from glue_scripts.lib.file_checks import SchemaDriftError
-from glue_scripts.lib.ingest import QUARANTINE_COLUMNS, Ingested, ingest
+from glue_scripts.lib.ingest import LOAD_DATE_COLUMN, QUARANTINE_COLUMNS, Ingested, ingest
 from glue_scripts.lib.job import GlueJob
 from glue_scripts.lib.landing import LandingError, find_source_files
 from glue_scripts.lib.quality import CheckOutcome, outcome
@@ -51,7 +51,10 @@ def ingest_tables(job: GlueJob) -> None:
 
 
 def _load_table(job: GlueJob, table: str, spec, landing: str, ingested_at: str) -> None:
-    (partition,) = spec["partition_by"]
+    # The load date is the last partition column; a first one, if any, is the event date.
+    partition = LOAD_DATE_COLUMN
+    if spec["partition_by"][-1:] != [partition]:
+        raise ValueError(f"{table} must be partitioned by {partition} last to be loaded")
     loads: list[Ingested] = []
     try:
         rows = quarantine = None

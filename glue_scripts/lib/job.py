@@ -13,13 +13,19 @@ from typing import Any
 
 from pyspark.sql import DataFrame
 
-from glue_scripts.lib import masking, quality, report
+from glue_scripts.lib import masking, quality, report, write_once
 from glue_scripts.lib.args import parse_args, require
 from glue_scripts.lib.pipes import open_pipes
 from glue_scripts.lib.quality import CheckOutcome
 from glue_scripts.lib.schema import conform
 from glue_scripts.lib.spark_io import WrittenSnapshot, get_spark, read_table, write_snapshot
-from glue_scripts.lib.tables import UNPARTITIONED, TableStore, partition_name
+from glue_scripts.lib.tables import (
+    UNPARTITIONED,
+    Manifest,
+    TableStore,
+    partition_name,
+    partition_values,
+)
 
 
 class LineageMismatchError(RuntimeError):
@@ -79,6 +85,12 @@ class GlueJob:
         self.log.info(f"read {table} (manifest v{manifest.version}, {manifest.rows} rows)")
         return frame
 
+    def committed_partitions(self, table: str) -> list[dict[str, str]]:
+        """The partitions an output table holds now, empty ones included (a job writing a
+        write-once table computes only the missing ones)."""
+        manifest = self.store(table).current()
+        return [partition_values(n) for n in sorted(manifest.partitions)] if manifest else []
+
     def _verify_lineage(self, table: str) -> None:
         declared = set(self.tables[table].get("upstream", []))
         actual = set(self.reads)
@@ -113,22 +125,35 @@ class GlueJob:
             extra_checks: computes outcomes the job alone can know (e.g. row conservation)
                 from the written snapshot.
             extra_metadata: Pipes metadata to add to the materialization.
-            partitions: partition values this write replaces even where it holds no rows.
+            partitions: partition values this write replaces even where it holds no rows;
+                values of only some partition columns (`{"anomesdia": "20240110"}`) replace
+                every partition matching them. A write-once table keeps the partitions it
+                holds: their rows are dropped from `frame` and they are never replaced.
         """
         spec = self.tables[table]
         partition_by = tuple(spec.get("partition_by", ()))
         store = self.store(table)
         self._verify_lineage(table)
+        once = bool(spec.get("write_once"))
+        previous = store.current() if once else None
+        committed = set(previous.partitions) if previous else set()
+        selectors, complete = write_once.selectors_and_partitions(partitions, partition_by)
+        if once and selectors:
+            raise ValueError(f"{table} is write-once: its partitions cannot be replaced")
+        if once:
+            frame = write_once.without_committed(frame, partition_by, committed)
         key = masking.hash_key(self.args) if masking.needs_key(spec) else None
         written = write_snapshot(conform(frame, spec, hash_key=key), store, partition_by)
         rows_by_partition = dict(written.rows_by_partition)
-        for values in partitions:
+        for values in complete:
             name = partition_name(partition_by, tuple(values[c] for c in partition_by))
-            rows_by_partition.setdefault(name, 0)
+            if name not in committed:
+                rows_by_partition.setdefault(name, 0)
         written.data.createOrReplaceTempView(quality.THIS)
         outcomes = [
             *(extra_checks(written) if extra_checks else ()),
             *quality.evaluate_rules(self.spark, spec.get("rules", [])),
+            *write_once.history_outcomes(spec.get("rules", []), store, previous),
         ]
         failures = quality.blocking_failures(outcomes)
         asset_key = "/".join(self.asset_keys[table])
@@ -141,12 +166,33 @@ class GlueJob:
                 f"The rejected data stays at {rejected} for inspection; "
                 "the previous version remains current. Fix the input and run again."
             )
+        if once:
+            extra_metadata = {
+                **(extra_metadata or {}),
+                "lakehouse/partitions_written": {
+                    "type": "json",
+                    "raw_value": sorted(rows_by_partition),
+                },
+                "lakehouse/partitions_kept": {"type": "int", "raw_value": len(committed)},
+            }
+            if not rows_by_partition:
+                store.discard(written.snapshot)
+                self._report_unchanged(table, previous, outcomes, extra_metadata)
+                return
+        fingerprints = (
+            {name: store.fingerprint(written.snapshot, name) for name in rows_by_partition}
+            if once
+            else None
+        )
         manifest = store.commit(
             written.snapshot,
             partition_by,
             rows_by_partition,
             replace_all=not partition_by,
             run_id=self.run_id,
+            replace_matching=selectors,
+            write_once=once,
+            fingerprints=fingerprints,
         )
         removed = store.cleanup(self.keep_versions)
         if removed:
@@ -172,6 +218,37 @@ class GlueJob:
         )
         self.report_checks(table, outcomes)
         self.log.info(f"published {table}: {written.rows} row(s), manifest v{manifest.version}")
+
+    def _report_unchanged(
+        self,
+        table: str,
+        previous: Manifest | None,
+        outcomes: Sequence[CheckOutcome],
+        extra_metadata: Mapping[str, Any],
+    ) -> None:
+        """A write-once table with nothing new: no commit; report the table as it stands."""
+        spec = self.tables[table]
+        store = self.store(table)
+        snapshot = previous.history[-1] if previous and previous.history else ""
+        metadata = report.materialization_metadata(
+            spec=spec,
+            schema=None,
+            uri=store.location,
+            rows=0,
+            table_rows=previous.rows if previous else 0,
+            snapshot=snapshot,
+            manifest_version=previous.version if previous else 0,
+            inputs=self.reads,
+            partitioned=True,
+            lineage=None,
+            extra=extra_metadata,
+        )
+        asset_key = "/".join(self.asset_keys[table])
+        self.pipes.report_asset_materialization(
+            metadata=metadata, data_version=snapshot or None, asset_key=asset_key
+        )
+        self.report_checks(table, outcomes)
+        self.log.info(f"{table}: every partition is already published; nothing was written")
 
     def report_checks(self, table: str, outcomes: Sequence[CheckOutcome]) -> None:
         """Report check results of an output table (also when it is not published)."""

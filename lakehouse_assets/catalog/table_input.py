@@ -52,6 +52,7 @@ MANAGED_PARAMETERS = frozenset(
         "last_materialization_row_count",
         "last_materialization_partition",
         "last_materialization_code_version",
+        "write_once",
     }
 )
 
@@ -137,6 +138,9 @@ def table_parameters(
         "downstream_tables": ",".join(sorted(downstream)),
         "glue_job_name": spec.job,
     }
+    if spec.write_once:
+        # Partitions are an immutable history: readers may cache them, nobody rewrites them.
+        parameters["write_once"] = "true"
     if code_version:
         parameters["code_version"] = code_version
     if location.committed:
