@@ -74,11 +74,21 @@ class GlueJob:
         database, name = table.split(".", 1)
         return TableStore(self.root, database, name)
 
-    def read(self, table: str) -> DataFrame:
-        """An input table's current data; the read is recorded for lineage verification."""
+    def read(self, table: str, *, if_empty: str | None = None) -> DataFrame:
+        """An input table's current data; the read is recorded for lineage verification.
+
+        Args:
+            table: `database.table` of an input.
+            if_empty: a DDL schema (`"a bigint, b string"`) of the empty frame to return when
+                the table is committed but holds no rows yet (a change-event source silent so
+                far); without it such a table is an error.
+        """
         store = self.store(table)
         manifest = store.require_current()
-        frame = read_table(self.spark, store)
+        if manifest.rows == 0 and if_empty is not None:
+            frame = self.spark.createDataFrame([], if_empty)
+        else:
+            frame = read_table(self.spark, store)
         self.reads[table] = manifest.version
         view = table.split(".")[-1]
         frame.createOrReplaceTempView(view)
