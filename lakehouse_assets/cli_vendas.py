@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 GOLD = ("vendas_gold", "gmv_diario_por_subsidiaria")
 SILVER = ("vendas_silver", "historico_estado_compra")
 SNAPSHOT = "data_posicao"
-NO_SUBSIDIARY = "(sem subsidiária)"
+NO_SUBSIDIARY = "(not known yet)"
 
 
 class AnswerError(LookupError):
