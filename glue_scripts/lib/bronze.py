@@ -59,7 +59,8 @@ def _load_table(job: GlueJob, table: str, spec, landing: str, ingested_at: str) 
     try:
         rows = quarantine = None
         for load_date in load_dates(job):
-            source_files = find_source_files(landing, spec["source"], load_date)
+            domain = spec["database"].removesuffix("_bronze")
+            source_files = find_source_files(landing, spec["source"], load_date, domain)
             loaded = ingest(job.spark, source_files, spec, ingested_at)
             loads.append(loaded)
             day = F.lit(load_date).alias(partition)
