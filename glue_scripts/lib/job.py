@@ -19,13 +19,7 @@ from glue_scripts.lib.pipes import open_pipes
 from glue_scripts.lib.quality import CheckOutcome
 from glue_scripts.lib.schema import conform
 from glue_scripts.lib.spark_io import WrittenSnapshot, get_spark, read_table, write_snapshot
-from glue_scripts.lib.tables import (
-    UNPARTITIONED,
-    Manifest,
-    TableStore,
-    partition_name,
-    partition_values,
-)
+from glue_scripts.lib.tables import UNPARTITIONED, Manifest, TableStore, partition_values
 
 
 class LineageMismatchError(RuntimeError):
@@ -144,26 +138,17 @@ class GlueJob:
         partition_by = tuple(spec.get("partition_by", ()))
         store = self.store(table)
         self._verify_lineage(table)
-        once = bool(spec.get("write_once"))
-        previous = store.current() if once else None
-        committed = set(previous.partitions) if previous else set()
-        selectors, complete = write_once.selectors_and_partitions(partitions, partition_by)
-        if once and selectors:
-            raise ValueError(f"{table} is write-once: its partitions cannot be replaced")
-        if once:
-            frame = write_once.without_committed(frame, partition_by, committed)
+        plan = write_once.plan(spec, store, partitions)
+        if plan.once:
+            frame = write_once.without_committed(frame, partition_by, plan.committed)
         key = masking.hash_key(self.args) if masking.needs_key(spec) else None
         written = write_snapshot(conform(frame, spec, hash_key=key), store, partition_by)
-        rows_by_partition = dict(written.rows_by_partition)
-        for values in complete:
-            name = partition_name(partition_by, tuple(values[c] for c in partition_by))
-            if name not in committed:
-                rows_by_partition.setdefault(name, 0)
+        rows_by_partition = plan.rows_by_partition(written.rows_by_partition, partition_by)
         written.data.createOrReplaceTempView(quality.THIS)
         outcomes = [
             *(extra_checks(written) if extra_checks else ()),
             *quality.evaluate_rules(self.spark, spec.get("rules", [])),
-            *write_once.history_outcomes(spec.get("rules", []), store, previous),
+            *write_once.history_outcomes(spec.get("rules", []), store, plan.previous),
         ]
         failures = quality.blocking_failures(outcomes)
         asset_key = "/".join(self.asset_keys[table])
@@ -176,33 +161,18 @@ class GlueJob:
                 f"The rejected data stays at {rejected} for inspection; "
                 "the previous version remains current. Fix the input and run again."
             )
-        if once:
-            extra_metadata = {
-                **(extra_metadata or {}),
-                "lakehouse/partitions_written": {
-                    "type": "json",
-                    "raw_value": sorted(rows_by_partition),
-                },
-                "lakehouse/partitions_kept": {"type": "int", "raw_value": len(committed)},
-            }
-            if not rows_by_partition:
-                store.discard(written.snapshot)
-                self._report_unchanged(table, previous, outcomes, extra_metadata)
-                return
-        fingerprints = (
-            {name: store.fingerprint(written.snapshot, name) for name in rows_by_partition}
-            if once
-            else None
-        )
+        extra_metadata = {**(extra_metadata or {}), **plan.metadata(rows_by_partition)}
+        if plan.once and not rows_by_partition:
+            store.discard(written.snapshot)
+            self._report_unchanged(table, plan.previous, outcomes, extra_metadata)
+            return
         manifest = store.commit(
             written.snapshot,
             partition_by,
             rows_by_partition,
             replace_all=not partition_by,
             run_id=self.run_id,
-            replace_matching=selectors,
-            write_once=once,
-            fingerprints=fingerprints,
+            **plan.commit_options(store, written.snapshot, rows_by_partition),
         )
         removed = store.cleanup(self.keep_versions)
         if removed:

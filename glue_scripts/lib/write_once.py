@@ -11,13 +11,14 @@ still there with the very files it was committed with.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.quality import CheckOutcome, outcome
-from glue_scripts.lib.tables import Manifest, TableStore
+from glue_scripts.lib.tables import Manifest, TableStore, partition_name
 
 KIND = "immutable_partitions"
 # Partitions named in a check's metadata, at most (the count is always complete).
@@ -72,3 +73,67 @@ def history_outcomes(
         "partitions_without_fingerprint": len(unverifiable),
     }
     return [outcome(rule, failed=len(changed), metadata=metadata) for rule in rules]
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """How one write treats the partitions a table already holds."""
+
+    once: bool
+    previous: Manifest | None
+    selectors: list[dict[str, str]]
+    complete: list[dict[str, str]]
+
+    @property
+    def committed(self) -> set[str]:
+        return set(self.previous.partitions) if self.previous else set()
+
+    def rows_by_partition(
+        self, written: Mapping[str, int], partition_by: Sequence[str]
+    ) -> dict[str, int]:
+        """Rows per partition to commit: the written ones, and the complete partition values
+        asked for that hold no rows (never a partition a write-once table already holds)."""
+        rows = dict(written)
+        committed = self.committed
+        for values in self.complete:
+            name = partition_name(tuple(partition_by), tuple(values[c] for c in partition_by))
+            if name not in committed:
+                rows.setdefault(name, 0)
+        return rows
+
+    def metadata(self, rows_by_partition: Mapping[str, int]) -> dict[str, Any]:
+        if not self.once:
+            return {}
+        return {
+            "lakehouse/partitions_written": {
+                "type": "json",
+                "raw_value": sorted(rows_by_partition),
+            },
+            "lakehouse/partitions_kept": {"type": "int", "raw_value": len(self.committed)},
+        }
+
+    def commit_options(
+        self, store: TableStore, snapshot: str, rows_by_partition: Mapping[str, int]
+    ) -> dict[str, Any]:
+        fingerprints = (
+            {name: store.fingerprint(snapshot, name) for name in rows_by_partition}
+            if self.once
+            else None
+        )
+        return {
+            "replace_matching": self.selectors,
+            "write_once": self.once,
+            "fingerprints": fingerprints,
+        }
+
+
+def plan(
+    spec: Mapping[str, Any], store: TableStore, partitions: Sequence[Mapping[str, str]]
+) -> WritePlan:
+    """The write plan of `spec`'s table for the `partitions` a write names."""
+    partition_by = tuple(spec.get("partition_by", ()))
+    selectors, complete = selectors_and_partitions(partitions, partition_by)
+    once = bool(spec.get("write_once"))
+    if once and selectors:
+        raise ValueError(f"{store.qualified_name} is write-once: its partitions cannot be replaced")
+    return WritePlan(once, store.current() if once else None, selectors, complete)
