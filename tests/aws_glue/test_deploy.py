@@ -19,7 +19,8 @@ from lakehouse_assets.registry import registry
 from tests.aws_glue.conftest import BUCKET, PII_SECRET, PREFIX, ROLE, ROOT, reset
 
 JOBS = sorted(registry().jobs)
-DATABASES = ["importau_bronze", "importau_gold", "importau_silver"]
+# One database per domain and layer, whatever the domains.
+DATABASES = sorted({t.database for t in registry().tables.values()})
 
 
 @pytest.fixture
