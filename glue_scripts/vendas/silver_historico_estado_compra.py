@@ -35,6 +35,8 @@ SOURCES = tuple(ATTRIBUTES)
 # file name; within one load the ingestion already kept the last line of a duplicated key.
 VERSION_ORDER = ("transaction_datetime", "anomesdia", "ingested_at", "source_file")
 OPEN_END = dt.date(9999, 12, 31)
+# The bronze specs' types of the attributes (a job receives only its outputs' specs), for the
+# empty frame of a source that has sent nothing yet.
 _TYPES = {
     "buyer_id": "bigint",
     "prod_item_id": "bigint",

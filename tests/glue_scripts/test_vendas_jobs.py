@@ -147,7 +147,11 @@ def history(spark, tmp_path_factory):
     steps["rerun"] = lake.day("20240104", sources=("product_item",), silver=False)
     steps["gold_version_change"] = (gold_version, lake.store(GOLD).require_current().version)
     steps["files_after_rerun_equal"] = lake.gold_files() == files_0104
-    steps["bronze_item_rows"] = lake.store("vendas_bronze.product_item").require_current().rows
+    items = lake.store("vendas_bronze.product_item").require_current()
+    steps["bronze_item_rows"], steps["bronze_item_partitions_after_rerun"] = (
+        items.rows,
+        sorted(items.partitions),
+    )
     steps["20240106"] = lake.day("20240106", sources=("purchase",))
     steps["20240105"] = lake.day("20240105", sources=("purchase_extra_info",))
     steps["gold_after_out_of_order"] = lake.gold()
@@ -211,6 +215,7 @@ def test_a_late_event_changes_the_next_snapshot_never_the_published_ones(history
 
 def test_a_rerun_of_a_day_duplicates_nothing_and_changes_no_snapshot(history):
     assert history["bronze_item_rows"] == 3
+    assert history["bronze_item_partitions_after_rerun"] == history["bronze_item_partitions"]
     before, after = history["gold_version_change"]
     assert before == after
     assert history["files_after_rerun_equal"] is True
