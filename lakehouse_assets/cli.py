@@ -12,6 +12,7 @@ from pathlib import Path
 from lakehouse_assets.cli_catalog import add_commands as add_catalog_commands
 from lakehouse_assets.cli_credito import add_commands as add_credito_commands
 from lakehouse_assets.cli_deploy import add_commands as add_deploy_commands
+from lakehouse_assets.cli_vendas import add_commands as add_vendas_commands
 from lakehouse_assets.domains import domain_names
 from lakehouse_assets.settings import ConfigurationError, Settings
 
@@ -195,6 +196,7 @@ def _parser() -> argparse.ArgumentParser:
     add_catalog_commands(sub)
     add_deploy_commands(sub)
     add_credito_commands(sub)
+    add_vendas_commands(sub)
     return parser
 
 

@@ -34,6 +34,7 @@ RULE_KINDS = (
     "row_count_equals",
     "row_conservation",
     "schema_drift",
+    "immutable_partitions",
     "sql",
 )
 # How the framework masks a PII column in silver and gold (glue_scripts/lib/masking.py):
@@ -69,6 +70,9 @@ SEVERITIES = ("ERROR", "WARN")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,254}$")
 MAX_DESCRIPTION = 2048
 MAX_COMMENT = 255
+NUMERIC_TYPE = re.compile(
+    r"^(tinyint|smallint|int|bigint|float|double|decimal\(\d{1,2},\d{1,2}\))$"
+)
 _SCALAR_TYPE = re.compile(
     r"^(string|boolean|tinyint|smallint|int|bigint|float|double|date|timestamp|binary"
     r"|decimal\(\d{1,2},\d{1,2}\))$"
@@ -114,7 +118,8 @@ class Column:
     """A column: its Spark/Hive type, a comment for the catalog, its PII class and mask.
 
     `mask` ("hash" or "redact", see `MASKS`) is applied by the framework to the job's output,
-    so the transform selects the raw value under the column's name.
+    so the transform selects the raw value under the column's name. `min_value` (bronze,
+    numeric columns) quarantines a landing row whose value is below it, with the reason.
     """
 
     name: str
@@ -125,6 +130,24 @@ class Column:
     null_values: tuple[str, ...] = ()
     format: str | None = None
     mask: str | None = None
+    min_value: int | float | None = None
+
+    def payload(self) -> dict[str, Any]:
+        body = {
+            "name": self.name,
+            "type": self.type,
+            "comment": self.comment,
+            "pii": self.pii,
+            "nullable": self.nullable,
+            "null_values": list(self.null_values),
+            "format": self.format,
+            "mask": self.mask,
+        }
+        # Only when set: the payload is part of every asset's code version, which must not
+        # change for tables that do not use the option.
+        if self.min_value is not None:
+            body["min_value"] = self.min_value
+        return body
 
 
 @dataclass(frozen=True)
@@ -190,6 +213,9 @@ class TableSpec:
     # Settings of the table that its job reads and the catalog publishes as table parameters
     # (a model's vocabulary version, a training window): text values, one source of truth.
     parameters: Mapping[str, str] = field(default_factory=dict)
+    # Partitions are published once and never replaced (an immutable history such as daily
+    # snapshots): a write adds the partitions the table does not hold yet and skips the others.
+    write_once: bool = False
 
     @property
     def database(self) -> str:
@@ -215,22 +241,10 @@ class TableSpec:
 
     def payload(self) -> dict[str, Any]:
         """What the Glue script gets about this table (through the Pipes context)."""
-        return {
+        body = {
             "database": self.database,
             "name": self.name,
-            "columns": [
-                {
-                    "name": c.name,
-                    "type": c.type,
-                    "comment": c.comment,
-                    "pii": c.pii,
-                    "nullable": c.nullable,
-                    "null_values": list(c.null_values),
-                    "format": c.format,
-                    "mask": c.mask,
-                }
-                for c in self.columns
-            ],
+            "columns": [c.payload() for c in self.columns],
             "partition_by": list(self.partition_by),
             "primary_key": list(self.primary_key),
             "upstream": list(self.upstream),
@@ -238,6 +252,9 @@ class TableSpec:
             "source": self.source,
             "parameters": dict(self.parameters),
         }
+        if self.write_once:
+            body["write_once"] = True
+        return body
 
     def __post_init__(self) -> None:
         validate_table(self)
@@ -270,6 +287,33 @@ def _validate_parameters(where: str, parameters: Mapping[str, str]) -> None:
             _fail(where, field_name, f"is a {type(value).__name__}; parameters are text")
         if len(value) > MAX_PARAMETER_VALUE:
             _fail(where, field_name, f"has {len(value)} characters; Glue accepts 512000")
+
+
+def _validate_min_value(where: str, layer: str, c: Column) -> None:
+    field_name = f"columns.{c.name}.min_value"
+    if layer != "bronze":
+        _fail(where, field_name, f"is set on a {layer} table; use a `non_negative` or `sql` rule")
+    if not NUMERIC_TYPE.match(c.type.replace(" ", "").lower()):
+        _fail(where, field_name, f"needs a numeric column; the column's type is {c.type!r}")
+
+
+def _validate_write_once(where: str, spec: TableSpec) -> None:
+    kinds = [r.kind for r in spec.rules]
+    if not spec.write_once:
+        if "immutable_partitions" in kinds:
+            _fail(where, "rules", "has an `immutable_partitions` rule; set write_once or drop it")
+        return
+    if not spec.partition_by:
+        _fail(where, "write_once", "needs `partition_by`: only partitions can be written once")
+    if spec.layer == "bronze":
+        _fail(where, "write_once", "is set on a bronze table; a re-load must replace its load")
+    if "immutable_partitions" not in kinds:
+        _fail(
+            where,
+            "rules",
+            "lacks a rule of kind `immutable_partitions`: a write_once table proves on every "
+            "write that its published partitions are unchanged",
+        )
 
 
 def validate_table(spec: TableSpec) -> None:
@@ -312,6 +356,8 @@ def validate_table(spec: TableSpec) -> None:
             _fail(where, f"{col}.pii", f"{c.pii!r} is not one of {sorted(PII_CLASSES)}")
         if c.mask:
             _validate_mask(where, spec.layer, c)
+        if c.min_value is not None:
+            _validate_min_value(where, spec.layer, c)
     for field_name, cols in (
         ("partition_by", spec.partition_by),
         ("primary_key", spec.primary_key),
@@ -347,6 +393,7 @@ def validate_table(spec: TableSpec) -> None:
                 f"{ref!r} is not an upstream table of {where}; rules may only read inputs",
             )
     _validate_parameters(where, spec.parameters)
+    _validate_write_once(where, spec)
     if spec.layer == "bronze" and not spec.source:
         _fail(where, "source", "is required for a bronze table: name its landing source")
     for ref in spec.upstream:

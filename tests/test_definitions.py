@@ -8,6 +8,8 @@ from lakehouse_assets.catalog.asset import CATALOG_ASSET_KEY
 from lakehouse_assets.definitions import defs, domain_job_name
 from lakehouse_assets.registry import registry
 
+DOMAINS = ("credito", "importau", "vendas")
+
 
 def test_every_spec_has_exactly_one_asset():
     graph = defs.resolve_asset_graph()
@@ -15,7 +17,18 @@ def test_every_spec_has_exactly_one_asset():
     keys -= {CATALOG_ASSET_KEY}
     expected = {AssetKey(t.key_path) for t in registry().tables.values()}
     assert keys == expected
-    assert len(expected) == 10
+    by_domain = {d: sum(t.domain == d for t in registry().tables.values()) for d in DOMAINS}
+    assert by_domain == {"credito": 4, "importau": 10, "vendas": 5}
+
+
+def test_every_domain_has_its_group_daily_job_and_schedule():
+    graph = defs.resolve_asset_graph()
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()} - {"governance"}
+    assert groups == set(DOMAINS)
+    for domain in DOMAINS:
+        job = defs.resolve_job_def(domain_job_name(domain))
+        assert job.partitions_def is not None
+        assert defs.resolve_schedule_def(f"{domain_job_name(domain)}_schedule")
 
 
 def test_asset_carries_spec_metadata():

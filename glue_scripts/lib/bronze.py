@@ -13,7 +13,7 @@ from pyspark.sql import functions as F
 
 from glue_scripts.lib.args import require
 from glue_scripts.lib.file_checks import SchemaDriftError
-from glue_scripts.lib.ingest import QUARANTINE_COLUMNS, Ingested, ingest
+from glue_scripts.lib.ingest import LOAD_DATE_COLUMN, QUARANTINE_COLUMNS, Ingested, ingest
 from glue_scripts.lib.job import GlueJob
 from glue_scripts.lib.landing import LandingError, find_source_files
 from glue_scripts.lib.parallel import run_concurrently
@@ -60,12 +60,16 @@ def ingest_tables(job: GlueJob) -> None:
 def _load_table(
     job: GlueJob, spark: SparkSession, table: str, spec, landing: str, ingested_at: str
 ) -> None:
-    (partition,) = spec["partition_by"]
+    # The load date is the last partition column; a first one, if any, is the event date.
+    partition = LOAD_DATE_COLUMN
+    if spec["partition_by"][-1:] != [partition]:
+        raise ValueError(f"{table} must be partitioned by {partition} last to be loaded")
     loads: list[Ingested] = []
     try:
         rows = quarantine = None
         for load_date in load_dates(job):
-            source_files = find_source_files(landing, spec["source"], load_date)
+            domain = spec["database"].removesuffix("_bronze")
+            source_files = find_source_files(landing, spec["source"], load_date, domain)
             loaded = ingest(spark, source_files, spec, ingested_at)
             loads.append(loaded)
             day = F.lit(load_date).alias(partition)

@@ -6,6 +6,7 @@ Spark moves the data; this module only handles the small files that make a write
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -75,6 +76,13 @@ class FileSystem(ABC):
     @abstractmethod
     def exists(self, uri: str) -> bool: ...
 
+    @abstractmethod
+    def list_files(self, uri: str) -> list[tuple[str, int, str]]:
+        """Every file below a folder as (relative path, size, content tag), sorted by path.
+
+        The content tag changes whenever the bytes change: a SHA-256 locally, the ETag on S3.
+        """
+
 
 class LocalFileSystem(FileSystem):
     def read_text(self, uri: str) -> str | None:
@@ -118,6 +126,21 @@ class LocalFileSystem(FileSystem):
 
     def exists(self, uri: str) -> bool:
         return local_path(uri).exists()
+
+    def list_files(self, uri: str) -> list[tuple[str, int, str]]:
+        base = local_path(uri)
+        if not base.is_dir():
+            return []
+        files = sorted(p for p in base.rglob("*") if p.is_file())
+        return [(p.relative_to(base).as_posix(), p.stat().st_size, _sha256(p)) for p in files]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class S3FileSystem(FileSystem):
@@ -197,6 +220,16 @@ class S3FileSystem(FileSystem):
         bucket, key = self._split(uri)
         page = self._s3.list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
         return bool(page.get("KeyCount"))
+
+    def list_files(self, uri: str) -> list[tuple[str, int, str]]:
+        bucket, key = self._split(uri)
+        prefix = key.rstrip("/") + "/"
+        files = []
+        paginator = self._s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                files.append((obj["Key"][len(prefix) :], obj["Size"], obj["ETag"].strip('"')))
+        return sorted(files)
 
 
 def filesystem_for(uri: str) -> FileSystem:

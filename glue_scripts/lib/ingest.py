@@ -33,6 +33,9 @@ from glue_scripts.lib.file_checks import (
 from glue_scripts.lib.landing import LandingError, LandingFile, read_header
 
 INGESTION_COLUMNS = ("ingested_at", "source_file")
+# The load-date partition of every bronze table (lakehouse_assets/domains/helpers.py names it
+# too). Other partition columns of a bronze table are source columns, like an event date.
+LOAD_DATE_COLUMN = "anomesdia"
 CORRUPT = "_corrupt_record"
 QUARANTINE_COLUMNS = ("raw_line", "source_file", "reason", "ingested_at")
 
@@ -55,7 +58,7 @@ class Ingested:
 
 
 def source_columns(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
-    skip = set(INGESTION_COLUMNS) | set(spec.get("partition_by", ()))
+    skip = {*INGESTION_COLUMNS, LOAD_DATE_COLUMN}
     return [c for c in spec["columns"] if c["name"] not in skip]
 
 
@@ -103,8 +106,15 @@ def _cleaned(raw: Column, column: Mapping[str, Any]) -> Column:
 def _reason(name: str, raw: Column, typed: Column, column: Mapping[str, Any]) -> Column:
     missing = raw.isNull() & F.lit(not column.get("nullable", True))
     unparsable = raw.isNotNull() & typed.isNull()
-    return F.when(missing, F.lit(f"{name}: required value is missing")).when(
+    reason = F.when(missing, F.lit(f"{name}: required value is missing")).when(
         unparsable, F.concat(F.lit(f"{name}: '"), raw, F.lit(f"' is not a valid {column['type']}"))
+    )
+    minimum = column.get("min_value")
+    if minimum is None:
+        return reason
+    below = typed < F.lit(str(minimum)).cast(column["type"])
+    return reason.when(
+        below, F.concat(F.lit(f"{name}: '"), raw, F.lit(f"' is below the minimum {minimum}"))
     )
 
 

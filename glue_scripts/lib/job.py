@@ -14,7 +14,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame
 
-from glue_scripts.lib import latest, masking, quality, report
+from glue_scripts.lib import latest, masking, quality, report, write_once
 from glue_scripts.lib.args import parse_args, require
 from glue_scripts.lib.pipes import open_pipes
 from glue_scripts.lib.quality import CheckOutcome
@@ -28,7 +28,7 @@ from glue_scripts.lib.spark_io import (
     rows_by_partition,
     write_files,
 )
-from glue_scripts.lib.tables import UNPARTITIONED, TableStore, partition_name
+from glue_scripts.lib.tables import UNPARTITIONED, Manifest, TableStore, partition_values
 
 # Name of the row-count query evaluated together with the rules.
 ROW_COUNTS = "row_counts"
@@ -80,11 +80,21 @@ class GlueJob:
         database, name = table.split(".", 1)
         return TableStore(self.root, database, name)
 
-    def read(self, table: str) -> DataFrame:
-        """An input table's current data; the read is recorded for lineage verification."""
+    def read(self, table: str, *, if_empty: str | None = None) -> DataFrame:
+        """An input table's current data; the read is recorded for lineage verification.
+
+        Args:
+            table: `database.table` of an input.
+            if_empty: a DDL schema (`"a bigint, b string"`) of the empty frame to return when
+                the table is committed but holds no rows yet (a change-event source silent so
+                far); without it such a table is an error.
+        """
         store = self.store(table)
         manifest = store.require_current()
-        frame = read_table(self.spark, store)
+        if manifest.rows == 0 and if_empty is not None:
+            frame = self.spark.createDataFrame([], if_empty)
+        else:
+            frame = read_table(self.spark, store)
         self.reads[table] = manifest.version
         view = table.split(".")[-1]
         frame.createOrReplaceTempView(view)
@@ -106,6 +116,12 @@ class GlueJob:
             f"read latest of {table} by {', '.join(keys)} (manifest v{manifest.version}): {how}"
         )
         return frame
+
+    def committed_partitions(self, table: str) -> list[dict[str, str]]:
+        """The partitions an output table holds now, empty ones included (a job writing a
+        write-once table computes only the missing ones)."""
+        manifest = self.store(table).current()
+        return [partition_values(n) for n in sorted(manifest.partitions)] if manifest else []
 
     def _verify_lineage(self, table: str) -> None:
         declared = set(self.tables[table].get("upstream", []))
@@ -141,12 +157,18 @@ class GlueJob:
             extra_checks: computes outcomes the job alone can know (e.g. row conservation)
                 from the written snapshot.
             extra_metadata: Pipes metadata to add to the materialization.
-            partitions: partition values this write replaces even where it holds no rows.
+            partitions: partition values this write replaces even where it holds no rows;
+                values of only some partition columns (`{"anomesdia": "20240110"}`) replace
+                every partition matching them. A write-once table keeps the partitions it
+                holds: their rows are dropped from `frame` and they are never replaced.
         """
         spec = self.tables[table]
         partition_by = tuple(spec.get("partition_by", ()))
         store = self.store(table)
         self._verify_lineage(table)
+        plan = write_once.plan(spec, store, partitions)
+        if plan.once:
+            frame = write_once.without_committed(frame, partition_by, plan.committed)
         key = masking.hash_key(self.args) if masking.needs_key(spec) else None
         spark = frame.sparkSession
         snapshot, data = write_files(conform(frame, spec, hash_key=key), store, partition_by)
@@ -157,12 +179,12 @@ class GlueJob:
         )
         counted = rows_by_partition(extra[ROW_COUNTS], partition_by)
         written = WrittenSnapshot(snapshot=snapshot, rows_by_partition=counted, data=data)
-        committed_rows = dict(counted)
-        for values in partitions:
-            name = partition_name(partition_by, tuple(values[c] for c in partition_by))
-            committed_rows.setdefault(name, 0)
-        if extra_checks:
-            outcomes = [*extra_checks(written), *outcomes]
+        committed_rows = plan.rows_by_partition(counted, partition_by)
+        outcomes = [
+            *(extra_checks(written) if extra_checks else ()),
+            *outcomes,
+            *write_once.history_outcomes(spec.get("rules", []), store, plan.previous),
+        ]
         failures = quality.blocking_failures(outcomes)
         asset_key = "/".join(self.asset_keys[table])
         if failures:
@@ -174,12 +196,18 @@ class GlueJob:
                 f"The rejected data stays at {rejected} for inspection; "
                 "the previous version remains current. Fix the input and run again."
             )
+        extra_metadata = {**(extra_metadata or {}), **plan.metadata(committed_rows)}
+        if plan.once and not committed_rows:
+            store.discard(written.snapshot)
+            self._report_unchanged(table, plan.previous, outcomes, extra_metadata)
+            return
         manifest = store.commit(
             written.snapshot,
             partition_by,
             committed_rows,
             replace_all=not partition_by,
             run_id=self.run_id,
+            **plan.commit_options(store, written.snapshot, committed_rows),
         )
         removed = store.cleanup(self.keep_versions)
         if removed:
@@ -206,6 +234,38 @@ class GlueJob:
             )
         self.report_checks(table, outcomes)
         self.log.info(f"published {table}: {written.rows} row(s), manifest v{manifest.version}")
+
+    def _report_unchanged(
+        self,
+        table: str,
+        previous: Manifest | None,
+        outcomes: Sequence[CheckOutcome],
+        extra_metadata: Mapping[str, Any],
+    ) -> None:
+        """A write-once table with nothing new: no commit; report the table as it stands."""
+        spec = self.tables[table]
+        store = self.store(table)
+        snapshot = previous.history[-1] if previous and previous.history else ""
+        metadata = report.materialization_metadata(
+            spec=spec,
+            schema=None,
+            uri=store.location,
+            rows=0,
+            table_rows=previous.rows if previous else 0,
+            snapshot=snapshot,
+            manifest_version=previous.version if previous else 0,
+            inputs=self.reads,
+            partitioned=True,
+            lineage=None,
+            extra=extra_metadata,
+        )
+        asset_key = "/".join(self.asset_keys[table])
+        with self._report_lock:
+            self.pipes.report_asset_materialization(
+                metadata=metadata, data_version=snapshot or None, asset_key=asset_key
+            )
+        self.report_checks(table, outcomes)
+        self.log.info(f"{table}: every partition is already published; nothing was written")
 
     def report_checks(self, table: str, outcomes: Sequence[CheckOutcome]) -> None:
         """Report check results of an output table (also when it is not published)."""

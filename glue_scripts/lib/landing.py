@@ -18,8 +18,10 @@ class LandingFile:
     header_line: str
 
 
-def find_source_files(landing: str, source: str, load_date: str) -> list[str]:
-    """The CSV files of one source for one load date.
+def find_source_files(
+    landing: str, source: str, load_date: str, domain: str = "<domain>"
+) -> list[str]:
+    """The CSV files of one source (of `domain`, named in the error) for one load date.
 
     Accepted layouts, first match wins: `<landing>/<source>/anomesdia=<date>/*.csv` (daily
     drops), `<landing>/<source>/*.csv` (one folder per source) and `<landing>/<source>.csv`
@@ -37,7 +39,7 @@ def find_source_files(landing: str, source: str, load_date: str) -> list[str]:
         return [flat]
     raise LandingError(
         f"no landing file for source '{source}' (looked for {daily}/*.csv, {folder}/*.csv and "
-        f"{flat}); generate sample data with `lakehouse generate importau --out {landing}` or "
+        f"{flat}); generate sample data with `lakehouse generate {domain} --out {landing}` or "
         "point LAKEHOUSE_LANDING at the folder holding the exports"
     )
 

@@ -17,6 +17,8 @@ from pyspark.sql import SparkSession
 THIS = "this"
 # Rule kinds only the ingestion can evaluate: it alone knows the landing files and counts.
 INGESTION_KINDS = ("row_conservation", "schema_drift")
+# Rule kinds the write evaluates against the table's committed history (lib/write_once.py).
+HISTORY_KINDS = ("immutable_partitions",)
 
 
 class RuleError(ValueError):
@@ -110,7 +112,8 @@ def evaluate_with_queries(
     which dominates on small tables, and independent queries of one job run side by side.
     Returns the outcomes and the rows of each extra query.
     """
-    checked = [r for r in rules if r["kind"] not in INGESTION_KINDS]
+    skipped = (*INGESTION_KINDS, *HISTORY_KINDS)
+    checked = [r for r in rules if r["kind"] not in skipped]
     queries = {f"rule:{r['name']}": compile_rule(r) for r in checked}
     queries.update(extra_queries)
     rows = run_queries(spark, queries)

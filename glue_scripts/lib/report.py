@@ -43,7 +43,7 @@ def column_lineage(
 def materialization_metadata(
     *,
     spec: Mapping[str, Any],
-    schema: StructType,
+    schema: StructType | None,
     uri: str,
     rows: int,
     table_rows: int,
@@ -56,7 +56,6 @@ def materialization_metadata(
 ) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "dagster/row_count": _typed("int", rows),
-        "dagster/column_schema": column_schema(schema, spec),
         "dagster/uri": _typed("text", uri),
         "dagster/table_name": _typed("text", f"{spec['database']}.{spec['name']}"),
         "lakehouse/table_rows": _typed("int", table_rows),
@@ -64,6 +63,8 @@ def materialization_metadata(
         "lakehouse/manifest_version": _typed("int", manifest_version),
         "lakehouse/inputs_read": _typed("json", dict(inputs)),
     }
+    if schema is not None:
+        metadata["dagster/column_schema"] = column_schema(schema, spec)
     if partitioned:
         metadata["dagster/partition_row_count"] = _typed("int", rows)
     if lineage:

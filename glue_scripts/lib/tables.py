@@ -15,9 +15,11 @@ Parquet on local Spark needs; the Glue catalog then points each partition at its
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -38,10 +40,16 @@ class CommitConflictError(RuntimeError):
     """Too many concurrent commits to one table."""
 
 
+class WriteOnceError(RuntimeError):
+    """A write would replace a partition of a write-once table."""
+
+
 @dataclass(frozen=True)
 class PartitionEntry:
     snapshot: str
     rows: int
+    # Of write-once partitions: what their files were when committed (`TableStore.fingerprint`).
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,9 @@ class Manifest:
         body = asdict(self)
         body["partition_by"] = list(self.partition_by)
         body["history"] = list(self.history)
+        for entry in body["partitions"].values():
+            if not entry["fingerprint"]:
+                del entry["fingerprint"]
         return json.dumps(body, indent=1, sort_keys=True)
 
     @classmethod
@@ -79,6 +90,16 @@ class Manifest:
 def partition_name(partition_by: tuple[str, ...], values: tuple[str, ...]) -> str:
     """`anomesdia=20241015` style name of a partition (empty for an unpartitioned table)."""
     return "/".join(f"{col}={val}" for col, val in zip(partition_by, values, strict=True))
+
+
+def partition_values(name: str) -> dict[str, str]:
+    """`transaction_date=2023-01-20/anomesdia=20240110` -> {column: value}."""
+    return dict(part.split("=", 1) for part in name.split("/") if "=" in part)
+
+
+def _matches(name: str, selectors: Sequence[Mapping[str, str]]) -> bool:
+    values = partition_values(name)
+    return any(all(values.get(c) == v for c, v in s.items()) for s in selectors)
 
 
 def new_snapshot_id() -> str:
@@ -150,6 +171,9 @@ class TableStore:
         replace_all: bool,
         run_id: str = "",
         attempts: int = 20,
+        replace_matching: Sequence[Mapping[str, str]] = (),
+        write_once: bool = False,
+        fingerprints: Mapping[str, str] | None = None,
     ) -> Manifest:
         """Make a written snapshot current.
 
@@ -161,6 +185,11 @@ class TableStore:
                 partitions it holds, like Hive's dynamic partition overwrite).
             run_id: the Dagster run that wrote it, kept for the catalog.
             attempts: retries when another writer commits at the same time.
+            replace_matching: also drop every committed partition whose values match one of
+                these selectors (`{"anomesdia": "20240110"}`: a re-load of that day replaces
+                all its partitions, whatever their other values).
+            write_once: refuse (`WriteOnceError`) to replace any committed partition.
+            fingerprints: per partition name, what `fingerprint` gave for its files.
         """
         for attempt in range(attempts):
             previous = self.current()
@@ -171,8 +200,13 @@ class TableStore:
                     "a new table or an explicit rebuild"
                 )
             partitions = {} if replace_all or previous is None else dict(previous.partitions)
+            if write_once:
+                self._refuse_replacing(partitions, rows_by_partition)
+            for name in [n for n in partitions if _matches(n, replace_matching)]:
+                del partitions[name]
             for name, rows in rows_by_partition.items():
-                partitions[name] = PartitionEntry(snapshot=snapshot, rows=rows)
+                fingerprint = (fingerprints or {}).get(name, "")
+                partitions[name] = PartitionEntry(snapshot, rows, fingerprint)
             version = (previous.version + 1) if previous else 1
             manifest = Manifest(
                 version=version,
@@ -189,6 +223,28 @@ class TableStore:
             f"could not commit {self.qualified_name} after {attempts} attempts: other runs keep "
             "committing to it; retry when they are done"
         )
+
+    def _refuse_replacing(
+        self, committed: Mapping[str, PartitionEntry], written: Mapping[str, int]
+    ) -> None:
+        taken = sorted(set(committed) & set(written))
+        if taken:
+            raise WriteOnceError(
+                f"{self.qualified_name} is written once per partition and already holds "
+                f"{taken}; another run published them first. Nothing was changed: run again "
+                "to publish the partitions that are still missing"
+            )
+
+    def fingerprint(self, snapshot: str, partition: str = UNPARTITIONED) -> str:
+        """A digest of the names, sizes and contents of one partition's files."""
+        digest = hashlib.sha256()
+        for name, size, tag in self._fs.list_files(self.data_uri(snapshot, partition)):
+            digest.update(f"{name}\t{size}\t{tag}\n".encode())
+        return digest.hexdigest()
+
+    def discard(self, snapshot: str) -> None:
+        """Delete a snapshot folder this writer made and will not commit."""
+        self._fs.delete_tree(self.snapshot_uri(snapshot))
 
     def cleanup(
         self, keep_versions: int = 5, uncommitted_grace: timedelta = UNCOMMITTED_GRACE

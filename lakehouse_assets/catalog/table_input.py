@@ -53,6 +53,7 @@ MANAGED_PARAMETERS = frozenset(
         "last_materialization_row_count",
         "last_materialization_partition",
         "last_materialization_code_version",
+        "write_once",
     }
 )
 
@@ -143,6 +144,9 @@ def table_parameters(
         # a setting removed from the spec changes `lakehouse_parameters`, so it leaves too.
         parameters.update(spec.parameters)
         parameters["lakehouse_parameters"] = ",".join(sorted(spec.parameters))
+    if spec.write_once:
+        # Partitions are an immutable history: readers may cache them, nobody rewrites them.
+        parameters["write_once"] = "true"
     if code_version:
         parameters["code_version"] = code_version
     if location.committed:

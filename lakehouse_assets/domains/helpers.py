@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from lakehouse_assets.specs import Column, Rule, TableSpec
+from lakehouse_assets.specs import Column, Rule, SpecError, TableSpec
 
+# glue_scripts/lib/ingest.py LOAD_DATE_COLUMN names the same column on the Spark side.
 LOAD_PARTITION = "anomesdia"
 
 
@@ -35,8 +36,19 @@ def bronze_table(
     primary_key: tuple[str, ...],
     business_tags: tuple[str, ...] = (),
     partitions_start: str = "2024-01-01",
+    event_date: str | None = None,
+    rules: tuple[Rule, ...] = (),
 ) -> TableSpec:
-    """A bronze table: the source's typed columns, ingestion columns, one partition a load."""
+    """A bronze table: the source's typed columns, ingestion columns, one partition a load.
+
+    With `event_date` (a required date column of the source, such as the transaction date of
+    change events) the table is partitioned by that date first and by load date second:
+    `<event_date>=2023-01-20/anomesdia=20240110`. Events then land in the partition of the
+    day they happened, whatever load brings them, and a re-load of a drop replaces exactly
+    the partitions of its load date, so late events never displace what earlier loads wrote.
+    """
+    if event_date is not None:
+        _check_event_date(name, domain, columns, event_date)
     ingestion = (
         Column("ingested_at", "timestamp", "When the load that brought this row ran (UTC)."),
         Column("source_file", "string", "Landing file the row was read from."),
@@ -47,7 +59,7 @@ def bronze_table(
             nullable=False,
         ),
     )
-    rules = (
+    standard = (
         Rule(
             name="linhas_conservadas",
             kind="row_conservation",
@@ -86,9 +98,21 @@ def bronze_table(
         job=job,
         columns=columns + ingestion,
         business_tags=business_tags,
-        partition_by=(LOAD_PARTITION,),
+        partition_by=(LOAD_PARTITION,) if event_date is None else (event_date, LOAD_PARTITION),
         primary_key=primary_key,
-        rules=rules,
+        rules=standard + rules,
         source=name,
         daily_partitions_start=partitions_start,
     )
+
+
+def _check_event_date(name: str, domain: str, columns: tuple[Column, ...], event_date: str) -> None:
+    where = f"table {domain}_bronze.{name}: field `event_date`"
+    column = next((c for c in columns if c.name == event_date), None)
+    if column is None:
+        raise SpecError(f"{where} names unknown column {event_date!r}")
+    if column.type != "date" or column.nullable:
+        raise SpecError(
+            f"{where} names {event_date!r}, which must be a date column with nullable=False "
+            "(a row without it has no partition to land in; the ingestion quarantines it)"
+        )

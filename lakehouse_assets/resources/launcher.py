@@ -74,6 +74,16 @@ def job_extras(tables: Sequence[TableSpec], keep_versions: int) -> dict:
     }
 
 
+# Dagster's run tags of a partitioned run (a single key, or a backfill's range).
+PARTITION_TAG = "dagster/partition"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def run_partition_key(tags: Mapping[str, str]) -> str | None:
+    """The partition of a run: its key, or the last key of a backfill's range."""
+    return tags.get(PARTITION_TAG) or tags.get(PARTITION_RANGE_END_TAG)
+
+
 class GlueJobLauncher(ConfigurableResource, ABC):
     """Launches Glue job runs for assets and returns what their scripts reported."""
 
@@ -104,6 +114,10 @@ class GlueJobLauncher(ConfigurableResource, ABC):
         }
         if context.has_partition_key_range or context.has_partition_key:
             arguments["--partition_keys"] = ",".join(context.partition_keys)
+        elif run_key := run_partition_key(context.run.tags):
+            # An unpartitioned table computed in a partitioned run (silver or gold after the
+            # day's bronze) learns the run's load date, e.g. to bound what it publishes.
+            arguments["--run_partition_key"] = run_key
         client = self.pipes_client()
         return client.run(
             context=context,

@@ -9,6 +9,8 @@ from lakehouse_assets.registry import registry
 from tests.catalog.faults import Fault, FaultyEndpoint
 
 GOLD = "importau_gold.agregado_fluxo_de_caixa_mensal"
+# The CLI exports every domain's tables.
+TABLES = len(registry().tables)
 
 
 @pytest.fixture

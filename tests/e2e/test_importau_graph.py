@@ -23,6 +23,8 @@ from tests.e2e.helpers import (
 
 pytestmark = pytest.mark.e2e
 FACT = "importau/silver/fato_pedido_correlacionado"
+# Other domains' sources are not in these landings: run ImportAu's graph alone.
+TABLES = [t for t in registry().tables.values() if t.domain == "importau"]
 
 
 @pytest.fixture

@@ -104,7 +104,7 @@ def test_a_missing_source_names_every_path_looked_at(tmp_path):
     write(landing / "fornecedores.csv", FORNECEDORES_HEADER)
     root = uri(landing)
     with pytest.raises(LandingError) as err:
-        find_source_files(root, "pedidos", "20241015")
+        find_source_files(root, "pedidos", "20241015", "importau")
     assert str(err.value) == (
         f"no landing file for source 'pedidos' (looked for {root}/pedidos/anomesdia=20241015/"
         f"*.csv, {root}/pedidos/*.csv and {root}/pedidos.csv); generate sample data with "

@@ -1,0 +1,1 @@
+"""Glue scripts of the vendas domain."""

@@ -1,0 +1,1 @@
+"""Vendas: daily GMV by subsidiary from purchase change events."""
