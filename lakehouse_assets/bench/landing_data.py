@@ -1,0 +1,154 @@
+"""Landing data of the bench: generated once per scale and reused, and cut into daily drops.
+
+A scale's folder holds a marker with the generator's fingerprint, the orders, the rows and
+the generation time; a later bench with the same scale, seed and generator reuses it (and
+reports the time recorded when it was generated).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from lakehouse_assets.bench.scales import label, orders_for
+
+MARKER = "generated.json"
+
+
+@dataclass(frozen=True)
+class GeneratedData:
+    landing: Path
+    items_target: int
+    orders: int
+    rows: dict[str, int]
+    seconds: float
+    cached: bool
+
+
+def _generator_fingerprint() -> str:
+    from lakehouse_assets.domains.importau import generator
+
+    return hashlib.sha256(Path(generator.__file__).read_bytes()).hexdigest()[:16]
+
+
+def scale_data(
+    work: Path, items: int, ratio: float, seed: int, progress: Callable[[str], None] = print
+) -> GeneratedData:
+    """The landing folder of a scale: generated now, or reused when the marker matches."""
+    from lakehouse_assets.domains.importau.generator import generate
+
+    folder = work / "data" / f"importau-{label(items)}-seed{seed}"
+    orders = orders_for(items, ratio)
+    wanted = {"orders": orders, "seed": seed, "generator": _generator_fingerprint()}
+    marker = folder / MARKER
+    if marker.exists():
+        recorded = json.loads(marker.read_text())
+        if {k: recorded.get(k) for k in wanted} == wanted:
+            progress(f"  reusing {folder} (generated in {recorded['seconds']:.1f} s)")
+            return GeneratedData(
+                folder / "landing", items, orders, recorded["rows"], recorded["seconds"], True
+            )
+    shutil.rmtree(folder, ignore_errors=True)
+    progress(f"  generating {orders:,} orders (~{label(items)} items) into {folder}")
+    start = time.perf_counter()
+    rows = generate(folder / "landing", scale=orders, seed=seed)
+    seconds = time.perf_counter() - start
+    marker.write_text(json.dumps({**wanted, "rows": rows, "seconds": seconds}, indent=1))
+    return GeneratedData(folder / "landing", items, orders, rows, seconds, False)
+
+
+# Sources cut by day (column, and whether it holds the day or an order id); the others are
+# master data, exported whole every day as their source systems do.
+BY_DAY = {
+    "pedidos": ("data_pedido", "day"),
+    "itens_pedido": ("pedido_id", "order"),
+    "pagamentos": ("pedido_id", "order"),
+    "cambio": ("data_cotacao", "day"),
+}
+
+
+@dataclass(frozen=True)
+class DailyDrops:
+    landing: Path
+    load_dates: list[str]
+    new_day_rows: dict[str, int]
+
+    @property
+    def new_load_date(self) -> str:
+        return self.load_dates[-1]
+
+    def history(self, days: int) -> list[str]:
+        """The load dates of the `days` days before the new day."""
+        return self.load_dates[-1 - days : -1]
+
+
+def _load_date(day: str) -> str:
+    # An export lands the day after the business day it holds.
+    return (date.fromisoformat(day) + timedelta(days=1)).strftime("%Y%m%d")
+
+
+def _lines(path: Path) -> tuple[str, list[str]]:
+    header, *rows = path.read_text(encoding="utf-8").splitlines()
+    return header, rows
+
+
+def daily_drops(source: GeneratedData, out: Path, days: int) -> DailyDrops:
+    """Cut the last `days` order days of a generated year into `<source>/anomesdia=<d>/` drops.
+
+    A day's drop holds that day's orders with their items and payments, that day's FX quotes
+    (a header alone on days without quotes) and the whole master data.
+    """
+    marker = out / MARKER
+    wanted = {"source": str(source.landing), "orders": source.orders, "days": days}
+    if marker.exists():
+        recorded = json.loads(marker.read_text())
+        if {k: recorded.get(k) for k in wanted} == wanted:
+            return DailyDrops(out, recorded["load_dates"], recorded["new_day_rows"])
+    shutil.rmtree(out, ignore_errors=True)
+    header, orders = _lines(source.landing / "pedidos" / "pedidos.csv")
+    at = header.split(",").index("data_pedido")
+    day_of_order = {row.split(",", 1)[0]: row.split(",")[at] for row in orders}
+    kept_days = sorted(set(day_of_order.values()))[-days:]
+    if len(kept_days) < days:
+        raise ValueError(f"the generated data has {len(kept_days)} order days, {days} needed")
+    load_dates = [_load_date(d) for d in kept_days]
+    new_day_rows: dict[str, int] = {}
+    for name in sorted(p.name for p in source.landing.iterdir() if p.is_dir()):
+        header, rows = _lines(source.landing / name / f"{name}.csv")
+        by_day = _split(header, rows, name, day_of_order, kept_days)
+        for day, load_date in zip(kept_days, load_dates, strict=True):
+            folder = out / name / f"anomesdia={load_date}"
+            folder.mkdir(parents=True)
+            chosen = by_day.get(day, []) if by_day is not None else rows
+            (folder / f"{name}.csv").write_text("\n".join([header, *chosen]) + "\n")
+        last = by_day.get(kept_days[-1], []) if by_day is not None else rows
+        new_day_rows[name] = len(last)
+    marker.write_text(
+        json.dumps({**wanted, "load_dates": load_dates, "new_day_rows": new_day_rows}, indent=1)
+    )
+    return DailyDrops(out, load_dates, new_day_rows)
+
+
+def _split(header, rows, name, day_of_order, kept_days) -> dict[str, list[str]] | None:
+    if name not in BY_DAY:
+        return None
+    column, kind = BY_DAY[name]
+    at = header.split(",").index(column)
+    wanted = set(kept_days)
+    by_day: dict[str, list[str]] = {}
+    for row in rows:
+        value = row.split(",")[at]
+        day = value if kind == "day" else day_of_order.get(value)
+        if day in wanted:
+            by_day.setdefault(day, []).append(row)
+    return by_day
+
+
+def describe(data: GeneratedData) -> dict:
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(data).items()}
