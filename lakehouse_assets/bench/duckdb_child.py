@@ -53,9 +53,8 @@ def silver_and_gold(con, files: dict[str, list[str]], out: Path) -> dict[str, fl
     start = time.perf_counter()
     _copy(con, duckdb_sql.SILVER, out / SILVER_TABLE)
     silver_done = time.perf_counter()
-    con.execute(
-        f"CREATE OR REPLACE VIEW fato AS SELECT * FROM read_parquet('{out / SILVER_TABLE}/*.parquet')"
-    )
+    fact_files = out / SILVER_TABLE / "*.parquet"
+    con.execute(f"CREATE OR REPLACE VIEW fato AS SELECT * FROM read_parquet('{fact_files}')")
     for table, query in GOLD_TABLES.items():
         _copy(con, query, out / table)
     return {"silver": silver_done - start, "gold": time.perf_counter() - silver_done}

@@ -8,6 +8,7 @@ sum is an upper bound of the tree's peak.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -147,7 +148,5 @@ def run_child(
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
