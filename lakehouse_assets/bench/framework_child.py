@@ -49,7 +49,7 @@ def _steps() -> dict:
         for s in instance.get_run_step_stats(run_id)
         if s.start_time is not None and s.end_time is not None
     }
-    return {"run_id": run_id, "run_seconds": stats.end_time - stats.start_time, "steps": steps}
+    return {"run_id": run_id, "start": stats.start_time, "end": stats.end_time, "steps": steps}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -61,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
     before = _runner_info(runner_dir)
     report: dict = {"prestarted_runner": before is not None}
     born = started_at(os.getpid())
-    report["python_start"] = entered - born if born else None
+    report.update(born=born, python_start=entered - born if born else None)
     start = time.perf_counter()
     try:
         code = cli.main([*args.lakehouse, "--keep-runner"])
@@ -70,6 +70,7 @@ def _run(args: argparse.Namespace) -> int:
         booked = time.perf_counter()
         info = _runner_info(runner_dir)
         if info is not None:
+            report["runner_pid"] = info["pid"]
             report["runner_memory_mb"] = tree_memory_mb(info["pid"])
             runner_born = started_at(info["pid"])
             if before is None and runner_born is not None:

@@ -137,6 +137,9 @@ def run_child(
         try:
             # wait4 gives this child's own peak RSS, which Popen.wait would throw away.
             _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:  # interrupted (Ctrl-C): the child is in its own session
+            _kill_group(process.pid)
+            raise
         finally:
             timer.cancel()
         wall = time.perf_counter() - start

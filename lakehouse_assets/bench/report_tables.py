@@ -1,0 +1,166 @@
+"""The tables of the report, one function per measured section (medians of the runs)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lakehouse_assets.bench.catalog_child import is_read
+from lakehouse_assets.bench.results import BenchResults, ScaleResult, median, ratio
+
+FRAMEWORK_PARTS = (
+    ("process_start", "Dagster process start"),
+    ("runner_start", "runner Spark start"),
+    ("importau_bronze_ingest", "bronze job"),
+    ("importau_silver_fato_pedido_correlacionado", "silver job"),
+    ("importau_gold_agregado_fluxo_de_caixa_mensal", "gold cash flow"),
+    ("importau_gold_features_risco_cambial_mensal", "gold FX features"),
+    ("runner_stop", "runner stop"),
+)
+BARE_PARTS = (
+    ("python_start", "Python start"),
+    ("spark_start", "Spark start"),
+    ("bronze", "bronze"),
+    ("silver", "silver"),
+    ("gold", "gold"),
+    ("spark_stop", "Spark stop"),
+)
+MEMORY = (
+    ("dagster_process", "Dagster process"),
+    ("runner_python", "runner Python"),
+    ("runner_jvm", "runner JVM"),
+    ("bare_python", "bare Python"),
+    ("bare_jvm", "bare JVM"),
+)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def s(value: float | None) -> str:
+    """Seconds: one decimal, two below 10 s."""
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def x(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def agree(differences: list[str] | None) -> str:
+    if differences is None:
+        return "-"
+    return "yes" if not differences else f"NO ({len(differences)} values differ)"
+
+
+def overhead(results: BenchResults) -> str:
+    rows = []
+    for sc in results.scales:
+        if not sc.framework_cold:
+            continue
+        fw, bare = median(sc.framework_cold), median(sc.bare_cold)
+        fw_warm, bare_warm = median(sc.framework_warm), median(sc.bare_warm)
+        rows.append(
+            (sc.label, f"{sc.generated_items:,}", len(sc.framework_cold), s(fw), s(bare),
+             x(ratio(fw, bare)), s(fw_warm), s(bare_warm), x(ratio(fw_warm, bare_warm)),
+             agree(sc.outputs_differ))
+        )  # fmt: skip
+    headers = ("scale", "items", "runs", "framework cold (s)", "bare cold (s)", "ratio cold")
+    headers += ("framework warm (s)", "bare warm (s)", "ratio warm", "same silver/gold")
+    return table(headers, rows)
+
+
+def _parts(scales: list[ScaleResult], attribute: str, names) -> str:
+    rows = []
+    for sc in scales:
+        parts = getattr(sc, attribute)
+        if parts:
+            rows.append((sc.label, *(s(median(parts.get(key, []))) for key, _ in names)))
+    return table(("scale", *(label for _, label in names)), rows)
+
+
+def breakdown(results: BenchResults) -> str:
+    framework = _parts(results.scales, "framework_parts", FRAMEWORK_PARTS)
+    bare = _parts(results.scales, "bare_parts", BARE_PARTS)
+    return f"Framework run, median seconds per part:\n\n{framework}\n\n" + (
+        f"Bare script, median seconds per phase:\n\n{bare}"
+    )
+
+
+def memory(results: BenchResults) -> str:
+    rows = []
+    for sc in results.scales:
+        if sc.memory_mb:
+            peaks = [max(sc.memory_mb.get(key, []), default=None) for key, _ in MEMORY]
+            runner = [p for p in peaks[1:3] if p is not None]
+            rows.append(
+                (sc.label, *("-" if p is None else f"{p:,.0f}" for p in peaks),
+                 f"{sum(runner):,.0f}" if runner else "-")
+            )  # fmt: skip
+    headers = ("scale", *(f"{label} (MiB)" for _, label in MEMORY), "runner total (MiB)")
+    return table(headers, rows)
+
+
+def engines(results: BenchResults) -> str:
+    rows = []
+    for sc in results.scales:
+        if not sc.spark_silver_gold:
+            continue
+        parts = sc.engine_parts
+        spark, duck = median(sc.spark_silver_gold), median(sc.duckdb_silver_gold)
+        rows.append(
+            (sc.label, len(sc.spark_silver_gold), s(median(parts.get("spark_silver", []))),
+             s(median(parts.get("spark_gold", []))), s(spark),
+             s(median(parts.get("duckdb_silver", []))), s(median(parts.get("duckdb_gold", []))),
+             s(duck), x(ratio(spark, duck)), agree(sc.engines_differ))
+        )  # fmt: skip
+    headers = ("scale", "runs", "Spark silver", "Spark gold", "Spark total (s)")
+    headers += ("DuckDB silver", "DuckDB gold", "DuckDB total (s)", "Spark / DuckDB", "same output")
+    return table(headers, rows)
+
+
+def incremental(results: BenchResults) -> str:
+    inc = results.incremental
+    rows = []
+    for h in sorted(inc.histories, key=lambda h: h.days):
+        steps = [median(h.steps.get(key, [])) for key, _ in FRAMEWORK_PARTS[2:6]]
+        rows.append(
+            (h.days, f"{sum(h.bronze_rows.values()):,}", len(h.steps_total),
+             *(s(v) for v in steps), s(median(h.steps_total)), s(median(h.wall)))
+        )  # fmt: skip
+    headers = ("history (days)", "bronze rows before", "runs", "bronze job", "silver job")
+    headers += ("gold cash flow", "gold FX", "steps total (s)", "`lakehouse run` wall (s)")
+    return table(headers, rows)
+
+
+def catalog(results: BenchResults) -> str:
+    cat = results.catalog
+
+    def calls(counts: dict[str, int]) -> str:
+        return ", ".join(f"{op} {n}" for op, n in sorted(counts.items())) or "none"
+
+    def kinds(counts: dict[str, int]) -> tuple[int, int]:
+        reads = sum(n for op, n in counts.items() if is_read(op))
+        return reads, sum(counts.values()) - reads
+
+    rows = [
+        ("first (empty catalog)", len(cat.first_seconds), s(median(cat.first_seconds)),
+         *kinds(cat.first_calls), calls(cat.first_calls)),
+        ("second (nothing changed)", len(cat.second_seconds), s(median(cat.second_seconds)),
+         *kinds(cat.second_calls), calls(cat.second_calls)),
+    ]  # fmt: skip
+    headers = ("export", "runs", "median (s)", "read calls", "write calls", "calls by operation")
+    return table(headers, rows)
+
+
+def generation(results: BenchResults) -> str:
+    rows = [
+        (sc.label, f"{sc.orders:,}", f"{sc.generated_items:,}", s(sc.generation_seconds),
+         "an earlier bench (reused)" if sc.generation_cached else "this bench")
+        for sc in results.scales
+        if sc.generation_seconds is not None
+    ]  # fmt: skip
+    return table(("scale", "orders", "items", "generation (s)", "generated by"), rows)
