@@ -121,7 +121,8 @@ def main(argv: Sequence[str]) -> int:
     start = time.perf_counter()
     spark.stop()
     phases["spark_stop"] = time.perf_counter() - start
-    Path(args.result).write_text(json.dumps({"phases": phases, "memory_mb": memory}, indent=1))
+    report = {"phases": phases, "memory_mb": memory, "pid": os.getpid()}
+    Path(args.result).write_text(json.dumps(report, indent=1))
     return 0
 
 

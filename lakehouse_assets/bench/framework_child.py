@@ -99,16 +99,18 @@ def _start_runner(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str]) -> int:
+    argv = list(argv)
+    # Everything after `--` is the `lakehouse` command line, passed on untouched.
+    split = argv.index("--") if "--" in argv else len(argv)
+    own, lakehouse = argv[:split], argv[split + 1 :]
     parser = argparse.ArgumentParser(prog="python -m lakehouse_assets.bench.framework_child")
     parser.add_argument("mode", choices=["run", "start-runner"])
     parser.add_argument("--runner-dir", required=True)
     parser.add_argument("--result", required=True)
     parser.add_argument("--keep-runner", action="store_true", help="leave the runner up")
     parser.add_argument("--idle-timeout", type=float, default=3600)
-    parser.add_argument("lakehouse", nargs=argparse.REMAINDER, help="-- then `lakehouse` args")
-    args = parser.parse_args(argv)
-    if args.lakehouse[:1] == ["--"]:
-        args.lakehouse = args.lakehouse[1:]
+    args = parser.parse_args(own)
+    args.lakehouse = lakehouse
     return _run(args) if args.mode == "run" else _start_runner(args)
 
 

@@ -28,8 +28,10 @@ MEMORY = (
     ("dagster_process", "Dagster process"),
     ("runner_python", "runner Python"),
     ("runner_jvm", "runner JVM"),
+    ("runner_workers", "runner Python workers"),
     ("bare_python", "bare Python"),
     ("bare_jvm", "bare JVM"),
+    ("bare_workers", "bare Python workers"),
 )
 
 
@@ -90,17 +92,28 @@ def breakdown(results: BenchResults) -> str:
     )
 
 
+def _mib(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
 def memory(results: BenchResults) -> str:
     rows = []
     for sc in results.scales:
-        if sc.memory_mb:
-            peaks = [max(sc.memory_mb.get(key, []), default=None) for key, _ in MEMORY]
-            runner = [p for p in peaks[1:3] if p is not None]
-            rows.append(
-                (sc.label, *("-" if p is None else f"{p:,.0f}" for p in peaks),
-                 f"{sum(runner):,.0f}" if runner else "-")
-            )  # fmt: skip
-    headers = ("scale", *(f"{label} (MiB)" for _, label in MEMORY), "runner total (MiB)")
+        if not sc.memory_mb:
+            continue
+        peak = {key: max(sc.memory_mb.get(key, []), default=None) for key, _ in MEMORY}
+        row = [sc.label]
+        for group in ("dagster", "runner", "bare"):
+            values = [peak[k] for k, _ in MEMORY if k.startswith(group)]
+            row += [_mib(v) for v in values]
+            if group != "dagster":
+                present = [v for v in values if v is not None]
+                row.append(_mib(sum(present)) if present else "-")
+    headers = ["scale"]
+    for group in ("dagster", "runner", "bare"):
+        headers += [f"{label} (MiB)" for k, label in MEMORY if k.startswith(group)]
+        if group != "dagster":
+            headers.append(f"{group} total (MiB)")
     return table(headers, rows)
 
 

@@ -67,7 +67,7 @@ class Context:
     ) -> ChildRun:
         """Run `python -m module args --result <run_dir>/result.json`; raise when it fails."""
         result = run_dir / "result.json"
-        argv = self.python(module, *args, "--result", str(result))
+        argv = self.python(module, "--result", str(result), *args)
         run = run_child(argv, self.env(extra_env), run_dir / "run.log", result, cwd=self.repo)
         if not run.ok:
             raise BenchError(run.failure(what or module))
@@ -135,11 +135,22 @@ def framework(
     return Measured(cold, warm, parts, memory)
 
 
-def _runner_memory(report: dict) -> dict[str, float | None]:
-    tree, pid = report.get("runner_memory_mb") or {}, report.get("runner_pid")
-    python = next((mb for name, mb in tree.items() if name.endswith(f"[{pid}]")), None)
+def split_memory(tree: dict[str, float], pid: int | None, prefix: str) -> dict[str, float | None]:
+    """A process tree's peaks as its own Python, its JVM, and its Python workers (summed)."""
+    own = next((mb for name, mb in tree.items() if name.endswith(f"[{pid}]")), None)
     jvm = max((mb for name, mb in tree.items() if name.startswith("java")), default=None)
-    return {"runner_python": python, "runner_jvm": jvm}
+    workers = [
+        mb for name, mb in tree.items() if not name.endswith(f"[{pid}]") and name.startswith("py")
+    ]
+    return {
+        f"{prefix}_python": own,
+        f"{prefix}_jvm": jvm,
+        f"{prefix}_workers": sum(workers) if workers else None,
+    }
+
+
+def _runner_memory(report: dict) -> dict[str, float | None]:
+    return split_memory(report.get("runner_memory_mb") or {}, report.get("runner_pid"), "runner")
 
 
 def start_runner(ctx: Context, run_dir: Path, extra_env: Mapping[str, str] | None = None) -> None:
@@ -162,10 +173,8 @@ def bare(ctx: Context, run_dir: Path, args: Sequence[str]) -> Measured:
     run = ctx.child(run_dir, "lakehouse_assets.bench.bare_pipeline", args, what="bare PySpark")
     phases = run.report["phases"]
     warm = _minus(run.wall_seconds, phases.get("spark_start"), phases.get("spark_stop"))
-    tree = run.report.get("memory_mb") or {}
-    python = next(iter(tree.values()), None)  # the script's own process comes first
-    jvm = max((mb for name, mb in tree.items() if name.startswith("java")), default=None)
-    return Measured(run.wall_seconds, warm, phases, {"bare_python": python, "bare_jvm": jvm})
+    memory = split_memory(run.report.get("memory_mb") or {}, run.report.get("pid"), "bare")
+    return Measured(run.wall_seconds, warm, phases, memory)
 
 
 def fresh(folder: Path) -> Path:
