@@ -12,13 +12,15 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 from lakehouse_assets.bench.scales import label, orders_for
 
 MARKER = "generated.json"
+# Bumped whenever the way drops are cut changes, so older drops are cut again.
+CUT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -88,24 +90,55 @@ class DailyDrops:
         return self.load_dates[-1 - days : -1]
 
 
-def _load_date(day: str) -> str:
-    # An export lands the day after the business day it holds.
-    return (date.fromisoformat(day) + timedelta(days=1)).strftime("%Y%m%d")
-
-
 def _lines(path: Path) -> tuple[str, list[str]]:
     header, *rows = path.read_text(encoding="utf-8").splitlines()
     return header, rows
 
 
+def _by_day(landing: Path, day_of_order: dict[str, str]) -> dict[str, dict[str, list[str]]]:
+    """The rows of each source of BY_DAY, cut by day."""
+    cut = {}
+    for name, (column, kind) in BY_DAY.items():
+        header, rows = _lines(landing / name / f"{name}.csv")
+        at = header.split(",").index(column)
+        by_day: dict[str, list[str]] = {}
+        for row in rows:
+            value = row.split(",")[at]
+            day = value if kind == "day" else day_of_order.get(value)
+            by_day.setdefault(day, []).append(row)
+        cut[name] = by_day
+    return cut
+
+
+def _chosen_days(all_days: list[str], cut: dict[str, dict[str, list[str]]], days: int) -> list:
+    """The new day and the days before it, oldest first.
+
+    The new day is the last one with orders, payments and FX quotes (the generator leaves the
+    newest orders unpaid and stops the quotes two weeks early); a long history wraps around
+    the generated year. Days share no keys (the master data aside, identical every day), so
+    their order does not change what silver and gold compute.
+    """
+    if len(all_days) < days:
+        raise ValueError(f"the generated data has {len(all_days)} order days, {days} needed")
+    complete = [d for d in all_days if all(cut[name].get(d) for name in BY_DAY)]
+    if not complete:
+        raise ValueError(
+            "no generated day has orders, payments and FX quotes; raise --incremental-scale"
+        )
+    last = all_days.index(complete[-1])
+    return [all_days[(last - back) % len(all_days)] for back in range(days - 1, -1, -1)]
+
+
 def daily_drops(source: GeneratedData, out: Path, days: int) -> DailyDrops:
-    """Cut the last `days` order days of a generated year into `<source>/anomesdia=<d>/` drops.
+    """Cut `days` order days of a generated year into `<source>/anomesdia=<d>/` drops, on
+    consecutive load dates ending the day after the new day.
 
     A day's drop holds that day's orders with their items and payments, that day's FX quotes
     (a header alone on days without quotes) and the whole master data.
     """
     marker = out / MARKER
     wanted = {"source": str(source.landing), "orders": source.orders, "days": days}
+    wanted["cut"] = CUT_VERSION
     if marker.exists():
         recorded = json.loads(marker.read_text())
         if {k: recorded.get(k) for k in wanted} == wanted:
@@ -114,41 +147,21 @@ def daily_drops(source: GeneratedData, out: Path, days: int) -> DailyDrops:
     header, orders = _lines(source.landing / "pedidos" / "pedidos.csv")
     at = header.split(",").index("data_pedido")
     day_of_order = {row.split(",", 1)[0]: row.split(",")[at] for row in orders}
-    kept_days = sorted(set(day_of_order.values()))[-days:]
-    if len(kept_days) < days:
-        raise ValueError(f"the generated data has {len(kept_days)} order days, {days} needed")
-    load_dates = [_load_date(d) for d in kept_days]
+    cut = _by_day(source.landing, day_of_order)
+    chosen = _chosen_days(sorted(set(day_of_order.values())), cut, days)
+    # An export lands the day after the business day it holds.
+    landed = date.fromisoformat(chosen[-1]) + timedelta(days=1)
+    load_dates = [(landed - timedelta(days=days - 1 - i)).strftime("%Y%m%d") for i in range(days)]
     new_day_rows: dict[str, int] = {}
     for name in sorted(p.name for p in source.landing.iterdir() if p.is_dir()):
         header, rows = _lines(source.landing / name / f"{name}.csv")
-        by_day = _split(header, rows, name, day_of_order, kept_days)
-        for day, load_date in zip(kept_days, load_dates, strict=True):
+        for day, load_date in zip(chosen, load_dates, strict=True):
             folder = out / name / f"anomesdia={load_date}"
             folder.mkdir(parents=True)
-            chosen = by_day.get(day, []) if by_day is not None else rows
-            (folder / f"{name}.csv").write_text("\n".join([header, *chosen]) + "\n")
-        last = by_day.get(kept_days[-1], []) if by_day is not None else rows
-        new_day_rows[name] = len(last)
+            picked = cut[name].get(day, []) if name in cut else rows
+            (folder / f"{name}.csv").write_text("\n".join([header, *picked]) + "\n")
+        new_day_rows[name] = len(cut[name].get(chosen[-1], [])) if name in cut else len(rows)
     marker.write_text(
         json.dumps({**wanted, "load_dates": load_dates, "new_day_rows": new_day_rows}, indent=1)
     )
     return DailyDrops(out, load_dates, new_day_rows)
-
-
-def _split(header, rows, name, day_of_order, kept_days) -> dict[str, list[str]] | None:
-    if name not in BY_DAY:
-        return None
-    column, kind = BY_DAY[name]
-    at = header.split(",").index(column)
-    wanted = set(kept_days)
-    by_day: dict[str, list[str]] = {}
-    for row in rows:
-        value = row.split(",")[at]
-        day = value if kind == "day" else day_of_order.get(value)
-        if day in wanted:
-            by_day.setdefault(day, []).append(row)
-    return by_day
-
-
-def describe(data: GeneratedData) -> dict:
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(data).items()}

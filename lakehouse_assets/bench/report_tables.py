@@ -109,6 +109,7 @@ def memory(results: BenchResults) -> str:
             if group != "dagster":
                 present = [v for v in values if v is not None]
                 row.append(_mib(sum(present)) if present else "-")
+        rows.append(row)
     headers = ["scale"]
     for group in ("dagster", "runner", "bare"):
         headers += [f"{label} (MiB)" for k, label in MEMORY if k.startswith(group)]
