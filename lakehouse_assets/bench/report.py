@@ -94,8 +94,8 @@ def _measurements(results: BenchResults) -> list[str]:
         parts += [
             "## Framework overhead over bare PySpark (full ImportAu graph)",
             tables.overhead(results),
-            tables.breakdown(results),
         ]
+        parts += [text for text in [tables.breakdown(results)] if text]
     if results.startup is not None:
         parts += ["## Small data: the whole graph vs one cold Spark start", _startup(results)]
     if any(sc.spark_silver_gold for sc in results.scales):
@@ -128,7 +128,9 @@ def _startup(results: BenchResults) -> str:
         graph, export = median(timing.graph), median(timing.export)
         rows.append((f"`lakehouse run --domain importau`, {timing.label}", len(timing.graph),
                      tables.s(graph), tables.x(ratio(graph, cold))))  # fmt: skip
-        total = None if graph is None or export is None else graph + export
+        if export is None:
+            continue
+        total = graph + export if graph is not None else None
         rows.append((f"then `lakehouse catalog export` ({timing.label})", len(timing.export),
                      tables.s(export), tables.x(ratio(total, cold)) + " together"))  # fmt: skip
     return tables.table(("what", "runs", "median (s)", "x cold start"), rows)

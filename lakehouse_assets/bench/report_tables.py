@@ -85,11 +85,14 @@ def _parts(scales: list[ScaleResult], attribute: str, names) -> str:
 
 
 def breakdown(results: BenchResults) -> str:
-    framework = _parts(results.scales, "framework_parts", FRAMEWORK_PARTS)
-    bare = _parts(results.scales, "bare_parts", BARE_PARTS)
-    return f"Framework run, median seconds per part:\n\n{framework}\n\n" + (
-        f"Bare script, median seconds per phase:\n\n{bare}"
-    )
+    texts = []
+    if any(sc.framework_parts for sc in results.scales):
+        framework = _parts(results.scales, "framework_parts", FRAMEWORK_PARTS)
+        texts.append(f"Framework run, median seconds per part:\n\n{framework}")
+    if any(sc.bare_parts for sc in results.scales):
+        bare = _parts(results.scales, "bare_parts", BARE_PARTS)
+        texts.append(f"Bare script, median seconds per phase:\n\n{bare}")
+    return "\n\n".join(texts)
 
 
 def _mib(value: float | None) -> str:
