@@ -120,19 +120,36 @@ def _startup(results: BenchResults) -> str:
     startup = results.startup
     cold = median(startup.bare_cold_start)
     rows = [
-        ("bare cold Spark start + one action", len(startup.bare_cold_start), tables.s(cold), "1x")
+        (
+            "bare cold Spark start + one action",
+            len(startup.bare_cold_start),
+            tables.secs(cold),
+            "1x",
+        )
     ]
     for timing in (startup.sample, startup.real):
         if timing is None:
             continue
         graph, export = median(timing.graph), median(timing.export)
-        rows.append((f"`lakehouse run --domain importau`, {timing.label}", len(timing.graph),
-                     tables.s(graph), tables.x(ratio(graph, cold))))  # fmt: skip
+        rows.append(
+            (
+                f"`lakehouse run --domain importau`, {timing.label}",
+                len(timing.graph),
+                tables.secs(graph),
+                tables.times(ratio(graph, cold)),
+            )
+        )
         if export is None:
             continue
         total = graph + export if graph is not None else None
-        rows.append((f"then `lakehouse catalog export` ({timing.label})", len(timing.export),
-                     tables.s(export), tables.x(ratio(total, cold)) + " together"))  # fmt: skip
+        rows.append(
+            (
+                f"then `lakehouse catalog export` ({timing.label})",
+                len(timing.export),
+                tables.secs(export),
+                tables.times(ratio(total, cold)) + " together",
+            )
+        )
     return tables.table(("what", "runs", "median (s)", "x cold start"), rows)
 
 

@@ -41,14 +41,14 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(lines)
 
 
-def s(value: float | None) -> str:
+def secs(value: float | None) -> str:
     """Seconds: one decimal, two below 10 s."""
     if value is None:
         return "-"
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
-def x(value: float | None) -> str:
+def times(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
@@ -66,10 +66,19 @@ def overhead(results: BenchResults) -> str:
         fw, bare = median(sc.framework_cold), median(sc.bare_cold)
         fw_warm, bare_warm = median(sc.framework_warm), median(sc.bare_warm)
         rows.append(
-            (sc.label, f"{sc.generated_items:,}", len(sc.framework_cold), s(fw), s(bare),
-             x(ratio(fw, bare)), s(fw_warm), s(bare_warm), x(ratio(fw_warm, bare_warm)),
-             agree(sc.outputs_differ))
-        )  # fmt: skip
+            (
+                sc.label,
+                f"{sc.generated_items:,}",
+                len(sc.framework_cold),
+                secs(fw),
+                secs(bare),
+                times(ratio(fw, bare)),
+                secs(fw_warm),
+                secs(bare_warm),
+                times(ratio(fw_warm, bare_warm)),
+                agree(sc.outputs_differ),
+            )
+        )
     headers = ("scale", "items", "runs", "framework cold (s)", "bare cold (s)", "ratio cold")
     headers += ("framework warm (s)", "bare warm (s)", "ratio warm", "same silver/gold")
     return table(headers, rows)
@@ -80,7 +89,7 @@ def _parts(scales: list[ScaleResult], attribute: str, names) -> str:
     for sc in scales:
         parts = getattr(sc, attribute)
         if parts:
-            rows.append((sc.label, *(s(median(parts.get(key, []))) for key, _ in names)))
+            rows.append((sc.label, *(secs(median(parts.get(key, []))) for key, _ in names)))
     return table(("scale", *(label for _, label in names)), rows)
 
 
@@ -129,11 +138,19 @@ def engines(results: BenchResults) -> str:
         parts = sc.engine_parts
         spark, duck = median(sc.spark_silver_gold), median(sc.duckdb_silver_gold)
         rows.append(
-            (sc.label, len(sc.spark_silver_gold), s(median(parts.get("spark_silver", []))),
-             s(median(parts.get("spark_gold", []))), s(spark),
-             s(median(parts.get("duckdb_silver", []))), s(median(parts.get("duckdb_gold", []))),
-             s(duck), x(ratio(spark, duck)), agree(sc.engines_differ))
-        )  # fmt: skip
+            (
+                sc.label,
+                len(sc.spark_silver_gold),
+                secs(median(parts.get("spark_silver", []))),
+                secs(median(parts.get("spark_gold", []))),
+                secs(spark),
+                secs(median(parts.get("duckdb_silver", []))),
+                secs(median(parts.get("duckdb_gold", []))),
+                secs(duck),
+                times(ratio(spark, duck)),
+                agree(sc.engines_differ),
+            )
+        )
     headers = ("scale", "runs", "Spark silver", "Spark gold", "Spark total (s)")
     headers += ("DuckDB silver", "DuckDB gold", "DuckDB total (s)", "Spark / DuckDB", "same output")
     return table(headers, rows)
@@ -145,9 +162,15 @@ def incremental(results: BenchResults) -> str:
     for h in sorted(inc.histories, key=lambda h: h.days):
         steps = [median(h.steps.get(key, [])) for key, _ in FRAMEWORK_PARTS[2:6]]
         rows.append(
-            (h.days, f"{sum(h.bronze_rows.values()):,}", len(h.steps_total),
-             *(s(v) for v in steps), s(median(h.steps_total)), s(median(h.wall)))
-        )  # fmt: skip
+            (
+                h.days,
+                f"{sum(h.bronze_rows.values()):,}",
+                len(h.steps_total),
+                *(secs(v) for v in steps),
+                secs(median(h.steps_total)),
+                secs(median(h.wall)),
+            )
+        )
     headers = ("history (days)", "bronze rows before", "runs", "bronze job", "silver job")
     headers += ("gold cash flow", "gold FX", "steps total (s)", "`lakehouse run` wall (s)")
     return table(headers, rows)
@@ -164,20 +187,35 @@ def catalog(results: BenchResults) -> str:
         return reads, sum(counts.values()) - reads
 
     rows = [
-        ("first (empty catalog)", len(cat.first_seconds), s(median(cat.first_seconds)),
-         *kinds(cat.first_calls), calls(cat.first_calls)),
-        ("second (nothing changed)", len(cat.second_seconds), s(median(cat.second_seconds)),
-         *kinds(cat.second_calls), calls(cat.second_calls)),
-    ]  # fmt: skip
+        (
+            "first (empty catalog)",
+            len(cat.first_seconds),
+            secs(median(cat.first_seconds)),
+            *kinds(cat.first_calls),
+            calls(cat.first_calls),
+        ),
+        (
+            "second (nothing changed)",
+            len(cat.second_seconds),
+            secs(median(cat.second_seconds)),
+            *kinds(cat.second_calls),
+            calls(cat.second_calls),
+        ),
+    ]
     headers = ("export", "runs", "median (s)", "read calls", "write calls", "calls by operation")
     return table(headers, rows)
 
 
 def generation(results: BenchResults) -> str:
     rows = [
-        (sc.label, f"{sc.orders:,}", f"{sc.generated_items:,}", s(sc.generation_seconds),
-         "an earlier bench (reused)" if sc.generation_cached else "this bench")
+        (
+            sc.label,
+            f"{sc.orders:,}",
+            f"{sc.generated_items:,}",
+            secs(sc.generation_seconds),
+            "an earlier bench (reused)" if sc.generation_cached else "this bench",
+        )
         for sc in results.scales
         if sc.generation_seconds is not None
-    ]  # fmt: skip
+    ]
     return table(("scale", "orders", "items", "generation (s)", "generated by"), rows)
