@@ -29,6 +29,9 @@ OWN_SETTINGS = (
     "OPENLINEAGE_URL",
     "OPENLINEAGE_CONFIG",
 )
+# A bench run must fail loudly rather than hide a retry in its timing, and a 10M-item job may
+# run past the default one-hour deadline on two cores; the user's own values win.
+BENCH_DEFAULTS = {"LAKEHOUSE_TRANSIENT_RETRIES": "0", "LAKEHOUSE_JOB_TIMEOUT_SECONDS": "14400"}
 LOCAL_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -52,7 +55,7 @@ class Context:
         return self.options.work
 
     def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in OWN_SETTINGS}
+        env = {**BENCH_DEFAULTS, **{k: v for k, v in os.environ.items() if k not in OWN_SETTINGS}}
         # The children run this checkout's code, whatever is installed in the environment.
         path = [str(self.repo), *filter(None, [env.get("PYTHONPATH")])]
         env.update(LOCAL_AWS, LAKEHOUSE_TARGET="local", PYTHONPATH=os.pathsep.join(path))
