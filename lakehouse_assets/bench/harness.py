@@ -6,6 +6,7 @@ others still run; an interrupted bench leaves the report of what finished.
 
 from __future__ import annotations
 
+import shutil
 import time
 import traceback
 from collections.abc import Callable
@@ -67,6 +68,9 @@ def _scale(ctx: Context, results: BenchResults, items: int) -> None:
         lake = overhead.measure_scale(ctx, data, sc, count)
     if options.wants("duckdb"):
         engines.measure_scale(ctx, data, sc, lake, options.runs_at(items))
+    # The logs stay for reading; the tables (gigabytes at 10M items) go.
+    for folder in list((ctx.work / "runs" / sc.label).glob("**/lake")):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _incremental(ctx: Context, results: BenchResults) -> None:

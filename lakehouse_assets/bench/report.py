@@ -43,16 +43,17 @@ METHOD = """\
   and runs SQL equivalents of the silver fact and the two gold tables
   (`lakehouse_assets/bench/duckdb_sql.py`), writing Parquet, with as many threads as Spark
   has cores and the driver's memory as limit. The Spark side runs the same transforms on
-  the same bronze in a fresh process; its session start and a first trivial action (a cold
-  start, as measured above) are excluded. Equivalence is proven
-  row by row in `tests/bench/test_duckdb_equivalence.py` and checked again here by counts
-  and money sums.
+  the same bronze in a fresh process, without its session start and a first trivial
+  action (a cold start, as measured above). Equivalence is proven row by row in
+  `tests/bench/test_duckdb_equivalence.py` and checked again here by counts and money sums.
 - **New day**: a generated year is cut into daily drops (that day's orders with their items
-  and payments, that day's FX quotes, the master data whole). The history's bronze
-  partitions are written straight through the library (`bench/seed_history.py`: one
-  snapshot, one manifest listing every load date); then `lakehouse run` loads the new day
-  and recomputes silver and gold with a runner started beforehand. The goal compares the
-  sum of the Dagster steps' durations (no process or Spark start in it).
+  and payments, that day's FX quotes, the master data whole). The new day is the last one
+  with orders, payments and quotes; its history is the days before it (wrapping around the
+  year for long histories: days share no keys). The history's bronze is written straight
+  through the library (`bench/seed_history.py`: one snapshot, a manifest listing every load
+  date); then `lakehouse run` loads the new day and recomputes silver and gold with a
+  runner started beforehand. The goal compares the sum of the Dagster steps' durations (no
+  process or Spark start in it).
 - **Memory**: peak resident memory (`VmHWM` of `/proc/<pid>/status`), read before each
   process ends; the largest of the runs. Runner Python and JVM peak at different moments:
   their sum is an upper bound of the runner's peak.

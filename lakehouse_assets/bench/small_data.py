@@ -47,7 +47,7 @@ def measure(ctx: runs.Context, count: int) -> StartupResult:
     result = StartupResult(sample=GraphTiming("generated sample, scale 30", rows))
     real = ctx.options.real_exports
     if real is not None:
-        result.real = GraphTiming(f"real exports ({real.name})", _rows(real))
+        result.real = GraphTiming("real exports", _rows(real))
     base = runs.fresh(ctx.work / "runs" / "small")
     endpoint_root = str(base / "endpoint")
     url = local_aws.start_background(endpoint_root)
