@@ -164,8 +164,8 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
 
     add_catalog_commands(sub)
-    add_deploy_commands(sub)
     add_bench_commands(sub)
+    add_deploy_commands(sub)
     return parser
 
 

@@ -11,7 +11,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
 
-from dagster import AssetExecutionContext, ConfigurableResource, PipesTempFileContextInjector
+from dagster import (
+    AssetExecutionContext,
+    ConfigurableResource,
+    PipesTempFileContextInjector,
+)
 from pydantic import Field
 
 import glue_scripts
