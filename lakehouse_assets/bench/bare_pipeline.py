@@ -52,8 +52,20 @@ def write_bronze(spark: SparkSession, landing: str, load_date: str, out: Path) -
         frame.write.mode("overwrite").partitionBy("anomesdia").parquet(str(out / spec.name))
 
 
-def write_silver(inputs: dict[str, DataFrame], out: Path) -> None:
-    fact = silver.transform(**{name: inputs[name] for name in SILVER_INPUTS})
+def silver_inputs(bronze: dict[str, DataFrame]) -> dict[str, DataFrame]:
+    """The silver transform's inputs as its job hands them over.
+
+    Where the job reads the current version of each key itself (`job.read_latest`), the
+    script offers `current_versions` to compute them from every load and the transform no
+    longer does; where it does not, the transform takes every load.
+    """
+    loads = {name: bronze[name] for name in SILVER_INPUTS}
+    current = getattr(silver, "current_versions", None)
+    return current(loads) if current is not None else loads
+
+
+def write_silver(bronze: dict[str, DataFrame], out: Path) -> None:
+    fact = silver.transform(**silver_inputs(bronze))
     fact.write.mode("overwrite").parquet(str(out / FACT))
 
 
