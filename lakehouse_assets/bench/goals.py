@@ -91,7 +91,7 @@ def incremental(results: BenchResults) -> Goal:
         small, large = histories[0], histories[-1]
         name = f"{large.days} vs {small.days} days"
         value = ratio(median(large.steps_total), median(small.steps_total))
-    measured = "-" if value is None else f"+{(value - 1) * 100:.0f}% ({_x(value)})"
+    measured = "-" if value is None else f"{(value - 1) * 100:+.0f}% ({_x(value)})"
     return Goal(
         f"one new day (load + silver + gold) with {name} of history",
         "within 20%",
