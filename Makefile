@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup run dev test lint bench clean
+.PHONY: setup run dev test lint bench bench-quick clean
 
 setup: $(STAMP)
 
@@ -36,6 +36,15 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# The full benchmark (all sections, 10k/1M/10M items; see docs/BENCHMARKING.md for the time
+# budget) rewrites docs/BENCHMARKS.md; bench-quick proves the harness in a few minutes.
+bench: $(STAMP)
+	$(BIN)/lakehouse bench
+
+bench-quick: $(STAMP)
+	$(BIN)/lakehouse bench --scales 10k --runs 1 --history 3,6 --incremental-scale 10k \
+		--catalog-tables 100 --out .bench/BENCHMARKS-quick.md
 
 clean:
 	-$(BIN)/lakehouse local-aws --stop

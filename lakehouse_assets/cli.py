@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lakehouse_assets.cli_bench import add_commands as add_bench_commands
 from lakehouse_assets.cli_catalog import add_commands as add_catalog_commands
 from lakehouse_assets.cli_credito import add_commands as add_credito_commands
 from lakehouse_assets.cli_deploy import add_commands as add_deploy_commands
@@ -194,6 +195,7 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
 
     add_catalog_commands(sub)
+    add_bench_commands(sub)
     add_deploy_commands(sub)
     add_credito_commands(sub)
     add_vendas_commands(sub)

@@ -102,6 +102,14 @@ def _wait_gone(pid: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
+            # The runner is our own child when this process started it: an exited child stays
+            # a zombie (os.kill still finds it) until it is reaped, which would cost the whole
+            # timeout at the end of every `lakehouse run`.
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        except ChildProcessError:
+            pass  # not our child: another process reaps it
+        try:
             os.kill(pid, 0)
         except ProcessLookupError:
             return

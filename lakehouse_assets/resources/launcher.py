@@ -16,13 +16,13 @@ from dagster import (
     AssetExecutionContext,
     ConfigurableResource,
     PipesTempFileContextInjector,
-    PipesTempFileMessageReader,
 )
 from pydantic import Field
 
 import glue_scripts
 from glue_scripts.lib.fs import normalize_root
 from lakehouse_assets.registry import registry
+from lakehouse_assets.resources.pipes_file import CompleteLineTempFileMessageReader
 from lakehouse_assets.resources.pipes_glue import DeadlineGlueClient, GlueRunOutcome
 from lakehouse_assets.specs import JobSpec, TableSpec
 
@@ -150,7 +150,7 @@ class LocalSparkLauncher(GlueJobLauncher):
         return DeadlineGlueClient(
             client=LocalGlueClient(url, scripts),
             context_injector=PipesTempFileContextInjector(),
-            message_reader=PipesTempFileMessageReader(),
+            message_reader=CompleteLineTempFileMessageReader(),
             poll_interval_seconds=self.poll_interval_seconds,
             timeout_seconds=self.timeout_seconds,
         )

@@ -76,3 +76,17 @@ def test_unknown_jobs_and_runs_are_clear_errors(glue, runner_url):
 def test_a_dead_runner_says_what_to_do():
     with pytest.raises(RunnerUnavailableError, match="a new runner starts by itself"):
         call("http://127.0.0.1:9", "/health", timeout=2)
+
+
+def test_waiting_for_an_own_child_runner_reaps_it_instead_of_waiting_out_the_timeout():
+    import os
+    import subprocess
+    import sys
+
+    from lakehouse_assets.local_runner.process import _wait_gone
+
+    # `lakehouse run` starts the runner as its child: once it exits it is a zombie until reaped.
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    _wait_gone(child.pid, timeout=30)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)

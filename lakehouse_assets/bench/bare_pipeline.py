@@ -1,0 +1,149 @@
+"""The ImportAu graph as ONE bare PySpark script: the yardstick of the framework's overhead.
+
+One SparkSession started exactly like the local runner's (`build_local_session`), the
+landing CSVs read with explicit schemas, the SAME pure transforms the Glue scripts call,
+Parquet written layer by layer (bronze, silver, gold, each read back by the next layer as
+the jobs do). No Dagster, no Pipes, no quarantine, no quality rules, no manifests, no
+masking. Never imports dagster.
+
+    python -m lakehouse_assets.bench.bare_pipeline full --landing DIR --load-date D \
+        --out DIR --result FILE
+    python -m lakehouse_assets.bench.bare_pipeline silver-gold --bronze-root ROOT \
+        --out DIR --result FILE
+
+`silver-gold` reads the bronze tables the framework wrote under ROOT and times silver and
+gold only (Spark start and a first trivial action excluded): the Spark side of the DuckDB
+comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from glue_scripts.importau import gold_agregado_fluxo_de_caixa_mensal as gold_cash
+from glue_scripts.importau import gold_features_risco_cambial_mensal as gold_fx
+from glue_scripts.importau import silver_fato_pedido_correlacionado as silver
+from glue_scripts.lib.fs import normalize_root, spark_path
+from glue_scripts.lib.landing import find_source_files
+from lakehouse_assets.bench.bare_read import read_source
+from lakehouse_assets.bench.procs import started_at, tree_memory_mb
+from lakehouse_assets.domains.importau.specs import BRONZE
+
+SILVER_INPUTS = ("itens_pedido", "pedidos", "produtos", "fornecedores", "pagamentos", "cambio")
+FACT = "fato_pedido_correlacionado"
+CASH = "agregado_fluxo_de_caixa_mensal"
+FX = "features_risco_cambial_mensal"
+
+
+def write_bronze(spark: SparkSession, landing: str, load_date: str, out: Path) -> None:
+    root = normalize_root(landing)
+    for spec in BRONZE:
+        files = [spark_path(f) for f in find_source_files(root, spec.source, load_date)]
+        frame = read_source(spark, files, spec).select("*", F.lit(load_date).alias("anomesdia"))
+        frame.write.mode("overwrite").partitionBy("anomesdia").parquet(str(out / spec.name))
+
+
+def silver_inputs(bronze: dict[str, DataFrame]) -> dict[str, DataFrame]:
+    """The silver transform's inputs as its job hands them over.
+
+    Where the job reads the current version of each key itself (`job.read_latest`), the
+    script offers `current_versions` to compute them from every load and the transform no
+    longer does; where it does not, the transform takes every load.
+    """
+    loads = {name: bronze[name] for name in SILVER_INPUTS}
+    current = getattr(silver, "current_versions", None)
+    return current(loads) if current is not None else loads
+
+
+def write_silver(bronze: dict[str, DataFrame], out: Path) -> None:
+    fact = silver.transform(**silver_inputs(bronze))
+    fact.write.mode("overwrite").parquet(str(out / FACT))
+
+
+def write_gold(fato: DataFrame, emprestimos: DataFrame, cambio: DataFrame, out: Path) -> None:
+    gold_cash.transform(fato, emprestimos).write.mode("overwrite").parquet(str(out / CASH))
+    gold_fx.transform(fato, cambio).write.mode("overwrite").parquet(str(out / FX))
+
+
+def framework_bronze(spark: SparkSession, root: str) -> dict[str, DataFrame]:
+    from glue_scripts.lib.spark_io import read_table
+    from glue_scripts.lib.tables import TableStore
+
+    return {
+        spec.name: read_table(spark, TableStore(root, spec.database, spec.name)) for spec in BRONZE
+    }
+
+
+def _parquet(spark: SparkSession, folder: Path) -> DataFrame:
+    return spark.read.parquet(str(folder))
+
+
+def run(args: argparse.Namespace, spark: SparkSession, phases: dict[str, float]) -> None:
+    out = Path(args.out)
+    tick = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal tick
+        now = time.perf_counter()
+        phases[name] = now - tick
+        tick = now
+
+    if args.mode == "full":
+        write_bronze(spark, args.landing, args.load_date, out / "bronze")
+        lap("bronze")
+        bronze = {s.name: _parquet(spark, out / "bronze" / s.name) for s in BRONZE}
+    else:
+        bronze = framework_bronze(spark, args.bronze_root)
+    write_silver(bronze, out / "silver")
+    lap("silver")
+    fato = _parquet(spark, out / "silver" / FACT)
+    write_gold(fato, bronze["emprestimos"], bronze["cambio"], out / "gold")
+    lap("gold")
+
+
+def main(argv: Sequence[str]) -> int:
+    entered = time.time()
+    parser = argparse.ArgumentParser(prog="python -m lakehouse_assets.bench.bare_pipeline")
+    parser.add_argument("mode", choices=["full", "silver-gold"])
+    parser.add_argument("--landing")
+    parser.add_argument("--load-date", default="20240101")
+    parser.add_argument("--bronze-root")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--result", required=True)
+    args = parser.parse_args(argv)
+    from lakehouse_assets.local_runner.session import build_local_session
+
+    phases: dict[str, float] = {}
+    born = started_at(os.getpid())
+    if born is not None:
+        phases["python_start"] = entered - born
+    start = time.perf_counter()
+    spark = build_local_session("lakehouse-bench-bare")
+    phases["spark_start"] = time.perf_counter() - start
+    if args.mode == "silver-gold":
+        # A cold start is the session plus one trivial action (as `cold_start` measures it):
+        # excluded here, so that only silver and gold are timed.
+        start = time.perf_counter()
+        spark.range(1).count()
+        phases["first_action"] = time.perf_counter() - start
+    run(args, spark, phases)
+    memory = tree_memory_mb(os.getpid())
+    start = time.perf_counter()
+    spark.stop()
+    phases["spark_stop"] = time.perf_counter() - start
+    report = {"phases": phases, "memory_mb": memory, "pid": os.getpid()}
+    Path(args.result).write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,39 @@
+"""One bare cold Spark start: a fresh Python creates the runner's SparkSession, runs one
+trivial action and stops. The harness times the whole process, spawn to exit.
+
+    python -m lakehouse_assets.bench.cold_start --result FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lakehouse_assets.bench.cold_start")
+    parser.add_argument("--result", required=True)
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    from lakehouse_assets.local_runner.session import build_local_session
+
+    spark = build_local_session("lakehouse-bench-cold-start")
+    built = time.perf_counter()
+    rows = spark.range(1).count()
+    acted = time.perf_counter()
+    spark.stop()
+    phases = {
+        "spark_start": built - start,
+        "first_action": acted - built,
+        "spark_stop": time.perf_counter() - acted,
+    }
+    Path(args.result).write_text(json.dumps({"phases": phases, "rows": rows}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,93 @@
+"""Silver and gold in DuckDB over the bronze Parquet the framework wrote, timed.
+
+    python -m lakehouse_assets.bench.duckdb_child --bronze-root ROOT --out DIR --result FILE
+
+The same threads as the Spark driver's cores and the same memory as its heap, so the two
+engines get the same machine share. Writes `<out>/silver/<table>/` and `<out>/gold/<table>/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from lakehouse_assets.bench import duckdb_sql
+
+SILVER_TABLE = "silver/fato_pedido_correlacionado"
+GOLD_TABLES = {
+    "gold/agregado_fluxo_de_caixa_mensal": duckdb_sql.GOLD_CASH,
+    "gold/features_risco_cambial_mensal": duckdb_sql.GOLD_FX,
+}
+BRONZE_TABLES = ("cambio", "emprestimos", "fornecedores", "itens_pedido", "pagamentos", "pedidos")
+BRONZE_TABLES += ("produtos",)
+
+
+def bronze_files(root: str) -> dict[str, list[str]]:
+    """Each bronze table's current Parquet files, from its manifest (as Spark reads them)."""
+    from glue_scripts.lib.fs import local_path, normalize_root
+    from glue_scripts.lib.tables import TableStore
+
+    files = {}
+    for table in BRONZE_TABLES:
+        store = TableStore(normalize_root(root), "importau_bronze", table)
+        folders = [local_path(uri) for uri in store.current_data_uris()]
+        files[table] = [str(f / "*.parquet") for f in folders]
+    return files
+
+
+def _copy(con, query: str, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    con.execute(f"COPY ({query}) TO '{target / 'data.parquet'}' (FORMAT parquet)")
+
+
+def silver_and_gold(con, files: dict[str, list[str]], out: Path) -> dict[str, float]:
+    """Write silver then gold; seconds per layer."""
+    duckdb_sql.bronze_views(con, files)
+    start = time.perf_counter()
+    _copy(con, duckdb_sql.SILVER, out / SILVER_TABLE)
+    silver_done = time.perf_counter()
+    fact_files = out / SILVER_TABLE / "*.parquet"
+    con.execute(f"CREATE OR REPLACE VIEW fato AS SELECT * FROM read_parquet('{fact_files}')")
+    for table, query in GOLD_TABLES.items():
+        _copy(con, query, out / table)
+    return {"silver": silver_done - start, "gold": time.perf_counter() - silver_done}
+
+
+def _memory_limit() -> str:
+    # The Spark driver's heap (LAKEHOUSE_SPARK_DRIVER_MEMORY, e.g. 4g) in DuckDB's notation.
+    return os.environ.get("LAKEHOUSE_SPARK_DRIVER_MEMORY", "4g").upper() + "B"
+
+
+def _threads() -> int:
+    cores = os.environ.get("LAKEHOUSE_SPARK_CORES", "*")  # the runner's default: every core
+    return int(cores) if cores.isdigit() else os.cpu_count() or 1
+
+
+def main(argv: Sequence[str]) -> int:
+    import duckdb
+
+    parser = argparse.ArgumentParser(prog="python -m lakehouse_assets.bench.duckdb_child")
+    parser.add_argument("--bronze-root", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--result", required=True)
+    args = parser.parse_args(argv)
+    threads = _threads()
+    con = duckdb.connect(config={"threads": threads, "memory_limit": _memory_limit()})
+    try:
+        phases = silver_and_gold(con, bronze_files(args.bronze_root), Path(args.out))
+    finally:
+        con.close()
+    report = {"phases": phases, "threads": threads, "memory_limit": _memory_limit()}
+    Path(args.result).write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

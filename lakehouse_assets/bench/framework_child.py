@@ -1,0 +1,118 @@
+"""The framework side of a measurement: `lakehouse run` exactly as the command runs it.
+
+    python -m lakehouse_assets.bench.framework_child run --runner-dir D --result FILE \
+        -- run --landing L --root R --select 'group:importau' --load-date YYYYMMDD
+    python -m lakehouse_assets.bench.framework_child start-runner --runner-dir D --result FILE
+
+`run` calls the CLI's own `main` (what the `lakehouse` script calls) with `--keep-runner`, so
+that the runner's peak memory can be read before it stops, then stops the runner as `lakehouse
+run` does. It reports the run, the runner's start (process start -> ready, when the run
+started it), the Dagster steps' durations, peak memory of the Dagster process (this one) and
+of the runner tree, and how long that bookkeeping took (the harness subtracts it).
+`start-runner` starts a runner ahead of a warm measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from lakehouse_assets.bench.procs import started_at, tree_memory_mb, vm_hwm_mb
+
+
+def _runner_info(runner_dir: Path) -> dict | None:
+    state = runner_dir / "runner.json"
+    try:
+        info = json.loads(state.read_text())
+    except (OSError, ValueError):
+        return None
+    return {**info, "ready_at": state.stat().st_mtime}
+
+
+def _steps() -> dict:
+    """Durations of the steps of this process's Dagster run (the instance's latest run)."""
+    from dagster import DagsterInstance
+
+    instance = DagsterInstance.get()
+    runs = instance.get_runs(limit=1)
+    if not runs:
+        return {}
+    run_id = runs[0].run_id
+    stats = instance.get_run_stats(run_id)
+    steps = {
+        s.step_key: s.end_time - s.start_time
+        for s in instance.get_run_step_stats(run_id)
+        if s.start_time is not None and s.end_time is not None
+    }
+    return {"run_id": run_id, "start": stats.start_time, "end": stats.end_time, "steps": steps}
+
+
+def _run(args: argparse.Namespace) -> int:
+    entered = time.time()
+    from lakehouse_assets import cli
+    from lakehouse_assets.local_runner.process import stop_runner
+
+    runner_dir = Path(args.runner_dir)
+    before = _runner_info(runner_dir)
+    report: dict = {"prestarted_runner": before is not None}
+    born = started_at(os.getpid())
+    report.update(born=born, python_start=entered - born if born else None)
+    start = time.perf_counter()
+    try:
+        code = cli.main([*args.lakehouse, "--keep-runner"])
+        report["returncode"] = code
+        report["cli_seconds"] = time.perf_counter() - start
+        booked = time.perf_counter()
+        info = _runner_info(runner_dir)
+        if info is not None:
+            report["runner_pid"] = info["pid"]
+            report["runner_memory_mb"] = tree_memory_mb(info["pid"])
+            runner_born = started_at(info["pid"])
+            if before is None and runner_born is not None:
+                report["runner_start_seconds"] = info["ready_at"] - runner_born
+        report["dagster_memory_mb"] = vm_hwm_mb("self")
+        report["dagster"] = _steps()
+        report["bookkeeping_seconds"] = time.perf_counter() - booked
+    finally:
+        if not args.keep_runner:
+            stopping = time.perf_counter()
+            stop_runner(runner_dir)
+            report["stop_seconds"] = time.perf_counter() - stopping
+        Path(args.result).write_text(json.dumps(report, indent=1))
+    return code
+
+
+def _start_runner(args: argparse.Namespace) -> int:
+    from lakehouse_assets.local_runner.process import ensure_runner
+
+    start = time.perf_counter()
+    url = ensure_runner(Path(args.runner_dir), idle_timeout=args.idle_timeout)
+    info = _runner_info(Path(args.runner_dir)) or {}
+    report = {"url": url, "pid": info.get("pid"), "seconds": time.perf_counter() - start}
+    Path(args.result).write_text(json.dumps(report, indent=1))
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    argv = list(argv)
+    # Everything after `--` is the `lakehouse` command line, passed on untouched.
+    split = argv.index("--") if "--" in argv else len(argv)
+    own, lakehouse = argv[:split], argv[split + 1 :]
+    parser = argparse.ArgumentParser(prog="python -m lakehouse_assets.bench.framework_child")
+    parser.add_argument("mode", choices=["run", "start-runner"])
+    parser.add_argument("--runner-dir", required=True)
+    parser.add_argument("--result", required=True)
+    parser.add_argument("--keep-runner", action="store_true", help="leave the runner up")
+    parser.add_argument("--idle-timeout", type=float, default=3600)
+    args = parser.parse_args(own)
+    args.lakehouse = lakehouse
+    return _run(args) if args.mode == "run" else _start_runner(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

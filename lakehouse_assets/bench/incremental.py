@@ -1,0 +1,77 @@
+"""One new day on top of N days of history: does its cost grow with the history?"""
+
+from __future__ import annotations
+
+import shutil
+
+from lakehouse_assets.bench import runs
+from lakehouse_assets.bench.landing_data import DailyDrops, daily_drops, scale_data
+from lakehouse_assets.bench.overhead import framework_args
+from lakehouse_assets.bench.results import HistoryResult, IncrementalResult, add
+from lakehouse_assets.bench.scales import label
+
+STEPS = (
+    "importau_bronze_ingest",
+    "importau_silver_fato_pedido_correlacionado",
+    "importau_gold_agregado_fluxo_de_caixa_mensal",
+    "importau_gold_features_risco_cambial_mensal",
+)
+
+
+def _seed(ctx: runs.Context, drops: DailyDrops, history: HistoryResult) -> None:
+    run_dir = runs.fresh(ctx.work / "incremental" / f"history-{history.days}")
+    dates = ",".join(drops.history(history.days))
+    args = ["--landing", str(drops.landing), "--root", str(run_dir / "lake"), "--load-dates", dates]
+    child = ctx.child(run_dir / "seed", "lakehouse_assets.bench.seed_history", args)
+    history.bronze_rows = child.report["rows"]
+    history.seed_seconds = child.report["seconds"]
+
+
+def _new_day(ctx: runs.Context, drops: DailyDrops, history: HistoryResult, run: int) -> None:
+    base = ctx.work / "incremental" / f"history-{history.days}"
+    run_dir = runs.fresh(base / f"day-{run}")
+    # Re-running the same load date replaces its partition, so every run does the same work.
+    args = [*framework_args(drops.landing, base / "lake"), "--load-date", drops.new_load_date]
+    runs.start_runner(ctx, run_dir)
+    try:
+        measured = runs.framework(ctx, run_dir, args, keep_runner=True)
+    finally:
+        runs.stop_runner(run_dir)
+    steps = {name: measured.parts.get(name) for name in STEPS}
+    if any(v is None for v in steps.values()):
+        raise runs.BenchError(f"the new-day run did not run every step: {steps}")
+    add(history.steps, steps)
+    history.steps_total.append(sum(steps.values()))
+    history.wall.append(measured.cold)
+
+
+def measure(ctx: runs.Context, ratio: float, count: int) -> IncrementalResult:
+    options = ctx.options
+    days = options.history
+    # A year of orders (the generator spreads them over 366 days at this size).
+    data = scale_data(ctx.work, options.incremental_items, ratio, options.seed, ctx.progress)
+    folder = data.landing.parent / f"daily-{max(days) + 1}"
+    drops = daily_drops(data, folder, max(days) + 1)
+    result = IncrementalResult(
+        items=options.incremental_items,
+        orders=data.orders,
+        new_load_date=drops.new_load_date,
+        new_day_rows=drops.new_day_rows,
+        histories=[HistoryResult(d) for d in days],
+    )
+    for history in result.histories:
+        _seed(ctx, drops, history)
+        ctx.progress(
+            f"  {history.days} days of history: {sum(history.bronze_rows.values()):,} bronze rows"
+            f" written in {history.seed_seconds:.1f} s"
+        )
+    for run in range(count):
+        order = result.histories if run % 2 == 0 else result.histories[::-1]
+        for history in order:
+            _new_day(ctx, drops, history, run)
+        ctx.progress(
+            f"  new day run {run + 1}/{count} ({label(options.incremental_items)} items/year): "
+            + ", ".join(f"{h.days} days {h.steps_total[-1]:.1f} s" for h in result.histories)
+        )
+    shutil.rmtree(ctx.work / "incremental", ignore_errors=True)
+    return result

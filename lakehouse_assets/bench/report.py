@@ -1,0 +1,164 @@
+"""BenchResults -> docs/BENCHMARKS.md: goals first, then one table per measurement."""
+
+from __future__ import annotations
+
+from lakehouse_assets.bench import goals as goal_checks
+from lakehouse_assets.bench import report_tables as tables
+from lakehouse_assets.bench.results import BenchResults
+
+MACHINE = (
+    ("date", "date"),
+    ("cpu", "CPU"),
+    ("cores", "cores"),
+    ("ram_gib", "RAM (GiB)"),
+    ("load_at_start", "load average at start"),
+    ("os", "OS"),
+    ("python", "Python"),
+    ("java", "Java"),
+    ("pyspark", "PySpark"),
+    ("dagster", "Dagster"),
+    ("duckdb", "DuckDB"),
+    ("pyarrow", "PyArrow"),
+    ("moto", "moto"),
+    ("spark_driver_memory", "Spark driver memory"),
+    ("spark_cores", "Spark cores"),
+)
+
+METHOD = """\
+- Every measured configuration is a fresh process started by the harness and timed with
+  `time.perf_counter` from spawn to exit; tables show medians of the runs (n per table).
+- **Framework**: `lakehouse run --landing <data> --root <fresh root> --select
+  'group:importau' --load-date <d>`: the CLI's own `main`, Dagster in-process, the local
+  Glue runner started by the first step (one cold Spark start) and stopped at the end.
+  **Bare**: `lakehouse_assets/bench/bare_pipeline.py`: one SparkSession built exactly like
+  the runner's, `spark.read.csv` with the specs' types, the same transform functions of
+  `glue_scripts/importau/*.py`, Parquet per layer; no Dagster, checks, quarantine,
+  manifests or masking. Both run one after the other, alternating which goes first.
+- **Cold** counts everything, Spark start included. **Warm** is the same run minus its
+  Spark start and stop (framework: runner process start to ready, which includes the
+  runner's interpreter start, and its stop; bare: building and stopping the session).
+- **Same silver/gold**: the framework's and the bare script's silver and gold have equal
+  row counts and equal sums of every money column.
+- **DuckDB** reads the bronze Parquet the framework wrote (its manifests' current files)
+  and runs SQL equivalents of the silver fact and the two gold tables
+  (`lakehouse_assets/bench/duckdb_sql.py`), writing Parquet, with as many threads as Spark
+  has cores and the driver's memory as limit. The Spark side runs the same transforms on
+  the same bronze in a fresh process, without its session start and a first trivial
+  action (a cold start, as measured above). Equivalence is proven row by row in
+  `tests/bench/test_duckdb_equivalence.py` and checked again here by counts and money sums.
+- **New day**: a generated year is cut into daily drops (that day's orders with their items
+  and payments, that day's FX quotes, the master data whole). The new day is the last one
+  with orders, payments and quotes; its history is the days before it (wrapping around the
+  year for long histories: days share no keys). The history's bronze is written straight
+  through the library (`bench/seed_history.py`: one snapshot, a manifest listing every load
+  date); then `lakehouse run` loads the new day and recomputes silver and gold with a
+  runner started beforehand. The goal compares the sum of the Dagster steps' durations (no
+  process or Spark start in it).
+- **Memory**: peak resident memory (`VmHWM` of `/proc/<pid>/status`), read before each
+  process ends; the largest of the runs. Runner Python and JVM peak at different moments:
+  their sum is an upper bound of the runner's peak.
+- **Catalog**: synthetic specs (40% bronze with three load dates, 40% silver, 20% gold,
+  lineage between layers) exported twice to a local moto endpoint in its own process, reset
+  before each run, with `export_catalog` as `lakehouse catalog export` calls it; every API
+  call is counted by operation with a boto3 `before-call` hook.
+"""
+
+
+def render(results: BenchResults) -> str:
+    sections = [
+        "# Benchmarks",
+        f"Measured by `{results.command or 'lakehouse bench'}` in "
+        f"{_minutes(results.total_seconds)}. How each number is taken is at the end; "
+        "docs/BENCHMARKING.md describes the harness.",
+        "## Machine",
+        tables.table(("", ""), [(label, results.machine.get(key, "-")) for key, label in MACHINE]),
+        "## Goals",
+        tables.table(
+            ("goal", "target", "measured (median)", "status"),
+            [(g.goal, g.target, g.measured, g.status) for g in goal_checks.evaluate(results)],
+        ),
+    ]
+    sections += _measurements(results)
+    sections += ["## How it is measured", METHOD.rstrip()]
+    if results.errors:
+        sections += ["## Errors", "\n".join(f"- {e}" for e in results.errors)]
+    return "\n\n".join(sections) + "\n"
+
+
+def _minutes(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds / 60:.0f} min"
+
+
+def _measurements(results: BenchResults) -> list[str]:
+    parts = []
+    if any(sc.framework_cold for sc in results.scales):
+        parts += [
+            "## Framework overhead over bare PySpark (full ImportAu graph)",
+            tables.overhead(results),
+        ]
+        parts += [text for text in [tables.breakdown(results)] if text]
+    if results.startup is not None:
+        parts += ["## Small data: the whole graph vs one cold Spark start", _startup(results)]
+    if any(sc.spark_silver_gold for sc in results.scales):
+        parts += ["## Silver + gold: Spark (start excluded) vs DuckDB", tables.engines(results)]
+    if results.incremental is not None:
+        parts += ["## One new day on top of a history", _incremental(results)]
+    if any(sc.memory_mb for sc in results.scales):
+        parts += ["## Peak memory (largest of the runs)", tables.memory(results)]
+    if results.catalog is not None:
+        cat = results.catalog
+        parts += [f"## Catalog export of {cat.tables:,} synthetic tables", tables.catalog(results)]
+    if results.scales:
+        ratio = results.items_per_order
+        note = f" ({ratio:.3f} items per order, measured on the generator)" if ratio else ""
+        parts += [f"## Data generation{note}", tables.generation(results)]
+    return parts
+
+
+def _startup(results: BenchResults) -> str:
+    from lakehouse_assets.bench.results import median, ratio
+
+    startup = results.startup
+    cold = median(startup.bare_cold_start)
+    rows = [
+        (
+            "bare cold Spark start + one action",
+            len(startup.bare_cold_start),
+            tables.secs(cold),
+            "1x",
+        )
+    ]
+    for timing in (startup.sample, startup.real):
+        if timing is None:
+            continue
+        graph, export = median(timing.graph), median(timing.export)
+        rows.append(
+            (
+                f"`lakehouse run --domain importau`, {timing.label}",
+                len(timing.graph),
+                tables.secs(graph),
+                tables.times(ratio(graph, cold)),
+            )
+        )
+        if export is None:
+            continue
+        total = graph + export if graph is not None else None
+        rows.append(
+            (
+                f"then `lakehouse catalog export` ({timing.label})",
+                len(timing.export),
+                tables.secs(export),
+                tables.times(ratio(total, cold)) + " together",
+            )
+        )
+    return tables.table(("what", "runs", "median (s)", "x cold start"), rows)
+
+
+def _incremental(results: BenchResults) -> str:
+    inc = results.incremental
+    rows = ", ".join(f"{k} {v:,}" for k, v in sorted(inc.new_day_rows.items()))
+    intro = (
+        f"Daily drops cut from a generated year of {inc.orders:,} orders (~{inc.items:,} "
+        f"items); the new day (load date {inc.new_load_date}) has {rows} rows."
+    )
+    return f"{intro}\n\n{tables.incremental(results)}"

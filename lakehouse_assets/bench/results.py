@@ -1,0 +1,126 @@
+"""What a bench measured: raw samples per configuration (seconds, MiB), never summaries.
+
+Medians and ratios are computed when the report is rendered (`goals.py`, `report.py`), so
+the JSON next to the report keeps every run.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+def median(values: Iterable[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+@dataclass
+class ScaleResult:
+    """One scale (order items): framework vs bare, memory, and Spark vs DuckDB."""
+
+    items: int
+    label: str
+    orders: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    generation_seconds: float | None = None
+    generation_cached: bool = False
+    framework_cold: list[float] = field(default_factory=list)
+    framework_warm: list[float] = field(default_factory=list)
+    framework_parts: dict[str, list[float]] = field(default_factory=dict)
+    bare_cold: list[float] = field(default_factory=list)
+    bare_warm: list[float] = field(default_factory=list)
+    bare_parts: dict[str, list[float]] = field(default_factory=dict)
+    outputs_differ: list[str] | None = None
+    memory_mb: dict[str, list[float]] = field(default_factory=dict)
+    spark_silver_gold: list[float] = field(default_factory=list)
+    duckdb_silver_gold: list[float] = field(default_factory=list)
+    engine_parts: dict[str, list[float]] = field(default_factory=dict)
+    engines_differ: list[str] | None = None
+
+    @property
+    def generated_items(self) -> int:
+        return self.rows.get("itens_pedido", 0)
+
+
+@dataclass
+class GraphTiming:
+    """`lakehouse run` of a small landing folder, then `lakehouse catalog export`."""
+
+    label: str
+    rows: dict[str, int] = field(default_factory=dict)
+    graph: list[float] = field(default_factory=list)
+    export: list[float] = field(default_factory=list)
+
+
+@dataclass
+class StartupResult:
+    bare_cold_start: list[float] = field(default_factory=list)
+    sample: GraphTiming | None = None
+    real: GraphTiming | None = None
+
+
+@dataclass
+class HistoryResult:
+    days: int
+    bronze_rows: dict[str, int] = field(default_factory=dict)
+    seed_seconds: float | None = None
+    steps_total: list[float] = field(default_factory=list)
+    wall: list[float] = field(default_factory=list)
+    steps: dict[str, list[float]] = field(default_factory=dict)
+
+
+@dataclass
+class IncrementalResult:
+    items: int
+    orders: int = 0
+    new_load_date: str = ""
+    new_day_rows: dict[str, int] = field(default_factory=dict)
+    histories: list[HistoryResult] = field(default_factory=list)
+
+
+@dataclass
+class CatalogResult:
+    tables: int
+    first_seconds: list[float] = field(default_factory=list)
+    second_seconds: list[float] = field(default_factory=list)
+    first_calls: dict[str, int] = field(default_factory=dict)
+    second_calls: dict[str, int] = field(default_factory=dict)
+    second_writes: list[int] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BenchResults:
+    machine: dict[str, str] = field(default_factory=dict)
+    command: str = ""
+    total_seconds: float | None = None
+    items_per_order: float | None = None
+    scales: list[ScaleResult] = field(default_factory=list)
+    startup: StartupResult | None = None
+    incremental: IncrementalResult | None = None
+    catalog: CatalogResult | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def scale(self, items: int) -> ScaleResult | None:
+        return next((s for s in self.scales if s.items == items), None)
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=1, default=str))
+
+
+def add(parts: dict[str, list[float]], values: dict[str, float | None]) -> None:
+    """Append one run's named values to the per-name sample lists."""
+    for name, value in values.items():
+        if value is not None:
+            parts.setdefault(name, []).append(value)
