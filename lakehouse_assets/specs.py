@@ -47,6 +47,7 @@ RESERVED_PARAMETERS = frozenset(
     {
         "classification",
         "EXTERNAL",
+        "write_once",
         "managed_by",
         "dagster_asset_key",
         "layer",

@@ -52,21 +52,13 @@ def write_bronze(spark: SparkSession, landing: str, load_date: str, out: Path) -
         frame.write.mode("overwrite").partitionBy("anomesdia").parquet(str(out / spec.name))
 
 
-def silver_inputs(bronze: dict[str, DataFrame]) -> dict[str, DataFrame]:
-    """The silver transform's inputs as its job hands them over.
-
-    Where the job reads the current version of each key itself (`job.read_latest`), the
-    script offers `current_versions` to compute them from every load and the transform no
-    longer does; where it does not, the transform takes every load.
-    """
+def write_silver(bronze: dict[str, DataFrame], out: Path, *, one_load: bool) -> None:
+    """The silver fact. `one_load`: each input holds a single load, so one version per key,
+    and a hand-written script hands it over as it is (as the framework's `read_latest` does);
+    otherwise the current version of each key is picked first (as DuckDB's SQL does)."""
     loads = {name: bronze[name] for name in SILVER_INPUTS}
-    current = getattr(silver, "current_versions", None)
-    return current(loads) if current is not None else loads
-
-
-def write_silver(bronze: dict[str, DataFrame], out: Path) -> None:
-    fact = silver.transform(**silver_inputs(bronze))
-    fact.write.mode("overwrite").parquet(str(out / FACT))
+    inputs = loads if one_load else silver.current_versions(loads)
+    silver.transform(**inputs).write.mode("overwrite").parquet(str(out / FACT))
 
 
 def write_gold(fato: DataFrame, emprestimos: DataFrame, cambio: DataFrame, out: Path) -> None:
@@ -103,7 +95,7 @@ def run(args: argparse.Namespace, spark: SparkSession, phases: dict[str, float])
         bronze = {s.name: _parquet(spark, out / "bronze" / s.name) for s in BRONZE}
     else:
         bronze = framework_bronze(spark, args.bronze_root)
-    write_silver(bronze, out / "silver")
+    write_silver(bronze, out / "silver", one_load=args.mode == "full")
     lap("silver")
     fato = _parquet(spark, out / "silver" / FACT)
     write_gold(fato, bronze["emprestimos"], bronze["cambio"], out / "gold")

@@ -101,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scales", default=DEFAULT_SCALES, help="order items per scale (default %(default)s)"
     )
     parser.add_argument(
-        "--runs", type=int, help="runs per configuration (default: 3 up to 1M items, 1 above)"
+        "--runs", type=int, help="runs per configuration (default: 3 at 10k items, 2 at 1M, 1 above)"
     )
     parser.add_argument(
         "--history",

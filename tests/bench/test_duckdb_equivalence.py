@@ -52,7 +52,7 @@ def both(spark, tmp_path_factory):
         )
     spark_out, duck_out = base / "spark", base / "duckdb"
     bronze = bare_pipeline.framework_bronze(spark, root)
-    bare_pipeline.write_silver(bronze, spark_out / "silver")
+    bare_pipeline.write_silver(bronze, spark_out / "silver", one_load=False)
     fato = spark.read.parquet(str(spark_out / FACT))
     bare_pipeline.write_gold(fato, bronze["emprestimos"], bronze["cambio"], spark_out / "gold")
     con = duckdb.connect()

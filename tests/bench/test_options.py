@@ -62,7 +62,7 @@ def test_defaults_measure_every_section_at_three_scales():
     assert chosen.work == Path(".bench").resolve()
     assert (chosen.incremental_items, chosen.catalog_tables) == (1_000_000, 1000)
     # Several runs where a run is cheap, one where it takes many minutes.
-    assert [chosen.runs_at(n) for n in chosen.scales] == [3, 3, 1]
+    assert [chosen.runs_at(n) for n in chosen.scales] == [3, 2, 1]
     assert chosen.fixed_runs == 3
 
 

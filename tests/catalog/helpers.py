@@ -28,8 +28,10 @@ def commit(root: str, spec: TableSpec, partitions: int = 2, run_id: str = "", ro
     """Commit a manifest as the jobs do (no data files: the catalog only needs the log)."""
     store = TableStore(root, spec.database, spec.name)
     if spec.partition_by:
-        (column,) = spec.partition_by
-        counts = {f"{column}={d}": rows for d in load_dates(partitions)}
+        counts = {
+            "/".join(f"{column}={d}" for column in spec.partition_by): rows
+            for d in load_dates(partitions)
+        }
     else:
         counts = {"": rows}
     return store.commit(

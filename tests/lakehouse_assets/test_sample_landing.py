@@ -22,9 +22,15 @@ def test_a_domain_missing_from_a_filled_landing_gets_its_sample(settings, capsys
     before = {p.name for p in _landing(settings).iterdir()}
     _ensure_landing(settings, explicit=False)
     after = {p.name for p in _landing(settings).iterdir()}
-    assert sorted(after - before) == ["solicitacoes_credito"]
+    assert sorted(after - before) == [
+        "product_item",
+        "purchase",
+        "purchase_extra_info",
+        "solicitacoes_credito",
+    ]
     assert capsys.readouterr().out.splitlines() == [
-        f"no credito landing data yet: generating its sample exports into {settings.landing}"
+        f"no {domain} landing data yet: generating its sample exports into {settings.landing}"
+        for domain in ("credito", "vendas")
     ]
     _ensure_landing(settings, explicit=False)
     assert capsys.readouterr().out == ""
