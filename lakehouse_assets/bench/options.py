@@ -101,7 +101,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--scales", default=DEFAULT_SCALES, help="order items per scale (default %(default)s)"
     )
     parser.add_argument(
-        "--runs", type=int, help="runs per configuration (default: 3 at 10k items, 2 at 1M, 1 above)"
+        "--runs",
+        type=int,
+        help="runs per configuration (default: 3 at 10k items, 2 at 1M, 1 above)",
     )
     parser.add_argument(
         "--history",
