@@ -19,7 +19,7 @@ from lakehouse_assets.catalog.limits import (
     validate_partition_input,
     validate_table_input,
 )
-from lakehouse_assets.specs import TableSpec
+from lakehouse_assets.specs import RESERVED_PARAMETERS, TableSpec
 
 PARQUET_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
 PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
@@ -29,33 +29,13 @@ MANAGED_BY = "lakehouse"
 
 # Every table parameter the export owns: a key in this set that the export no longer
 # sends is a change (removed); keys others add (Athena, crawlers, Lake Formation) are kept.
-MANAGED_PARAMETERS = frozenset(
-    {
-        "classification",
-        "EXTERNAL",
-        "managed_by",
-        "dagster_asset_key",
-        "layer",
-        "domain",
-        "business_tags",
-        "pii_columns",
-        "primary_key",
-        "partition_by",
-        "upstream_tables",
-        "downstream_tables",
-        "glue_job_name",
-        "code_version",
-        "recordCount",
-        "lakehouse_manifest_version",
-        "lakehouse_parameters",
-        "last_materialization_run_id",
-        "last_materialization_time",
-        "last_materialization_row_count",
-        "last_materialization_partition",
-        "last_materialization_code_version",
-        "write_once",
-    }
-)
+MANAGED_PARAMETERS = RESERVED_PARAMETERS | {
+    "last_materialization_run_id",
+    "last_materialization_time",
+    "last_materialization_row_count",
+    "last_materialization_partition",
+    "last_materialization_code_version",
+}
 
 
 @dataclass(frozen=True)

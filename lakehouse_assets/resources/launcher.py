@@ -32,7 +32,14 @@ SCRIPTS_DIR = Path(glue_scripts.__file__).parent
 JOB_ARG_TAG = "lakehouse/job_arg/"
 _ARG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 FRAMEWORK_ARGUMENTS = frozenset(
-    {"lakehouse_root", "landing", "run_id", "partition_keys", "pii_hash_key_secret"}
+    {
+        "lakehouse_root",
+        "landing",
+        "run_id",
+        "partition_keys",
+        "run_partition_key",
+        "pii_hash_key_secret",
+    }
 )
 
 

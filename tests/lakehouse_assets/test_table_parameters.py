@@ -7,12 +7,12 @@ import dataclasses
 import pytest
 
 from lakehouse_assets.catalog.facts import data_location
-from lakehouse_assets.catalog.table_input import MANAGED_PARAMETERS, table_entry
+from lakehouse_assets.catalog.table_input import table_entry
 from lakehouse_assets.domains.credito.specs import FEATURE_STORE
 from lakehouse_assets.domains.importau.specs import FATO
 from lakehouse_assets.factory import build_job_assets
 from lakehouse_assets.registry import registry
-from lakehouse_assets.specs import RESERVED_PARAMETERS, SpecError
+from lakehouse_assets.specs import SpecError
 
 
 @pytest.mark.parametrize(
@@ -30,11 +30,6 @@ def test_invalid_parameters_name_table_and_field(parameters, message):
         dataclasses.replace(FATO, parameters=parameters)
     assert str(err.value).startswith("table importau_silver.fato_pedido_correlacionado: ")
     assert message in str(err.value)
-
-
-def test_every_parameter_the_catalog_manages_is_reserved():
-    managed = {p for p in MANAGED_PARAMETERS if not p.startswith("last_materialization_")}
-    assert managed == set(RESERVED_PARAMETERS)
 
 
 def test_the_job_gets_the_parameters():
