@@ -17,8 +17,15 @@ from pyspark.sql import functions as F
 from glue_scripts.lib.landing import LandingError, LandingFile
 
 # Columns of the parsed frame (see ingest._parse_group) that these checks read.
-UNPARSABLE = "_unparsable"
 MALFORMED = "_malformed"
+NOT_UTF8 = "_not_utf8"
+
+
+def unparsable_flag(column: str) -> str:
+    """The parse's column saying the line's value of `column` is not of its type."""
+    return f"_unparsable_{column}"
+
+
 # A column none of whose values parse, over at least this many values in one file, changed
 # its type or format at the source: the load stops rather than quarantining every row. Below
 # it, a few bad values are ordinary bad rows.
@@ -72,9 +79,7 @@ def check_headers(
 
 def file_stats(parsed: DataFrame, typed_names: Sequence[str]) -> list[Row]:
     """One pass over the cached parse: lines, non-UTF-8 lines and unparsable values per file."""
-    # Spark keeps a line's bytes as read; re-encoding turns invalid UTF-8 into U+FFFD, so
-    # the two differ exactly when the line is not valid UTF-8.
-    not_utf8 = F.encode("raw_line", "UTF-8") != F.col("raw_line").cast("binary")
+    not_utf8 = F.col(NOT_UTF8)
     aggregates = [
         F.count(F.lit(1)).alias("rows"),
         F.count(F.when(F.col("reason") != "", F.lit(1))).alias("quarantined"),
@@ -83,7 +88,7 @@ def file_stats(parsed: DataFrame, typed_names: Sequence[str]) -> list[Row]:
         F.first(F.when(not_utf8, F.col("raw_line")), ignorenulls=True).alias("not_utf8_line"),
     ]
     for i, name in enumerate(typed_names):
-        bad = F.array_contains(UNPARSABLE, name)
+        bad = F.col(unparsable_flag(name))
         example = F.regexp_extract("reason", f"{name}: '(.*?)' is not a valid", 1)
         aggregates += [
             F.sum(bad.cast("int")).alias(f"bad_{i}"),

@@ -25,10 +25,11 @@ from pyspark.sql import functions as F
 
 from glue_scripts.lib.file_checks import (
     MALFORMED,
-    UNPARSABLE,
+    NOT_UTF8,
     check_headers,
     file_stats,
     refuse_unusable_files,
+    unparsable_flag,
 )
 from glue_scripts.lib.landing import LandingError, LandingFile, read_header
 
@@ -66,10 +67,15 @@ def _typed(raw: Column, column: Mapping[str, Any]) -> Column:
     kind = column["type"].lower()
     if kind == "string":
         return raw
-    if kind == "date":
-        return F.to_date(F.try_to_timestamp(raw, F.lit(column.get("format") or "yyyy-MM-dd")))
-    if kind == "timestamp":
-        return F.try_to_timestamp(raw, F.lit(column.get("format") or "yyyy-MM-dd HH:mm:ss"))
+    if kind in ("date", "timestamp"):
+        fmt = column.get("format") or DEFAULT_FORMATS[kind]
+        if fmt == DEFAULT_FORMATS[kind]:
+            # The ISO text the cast reads, held to the exact layout (the cast alone would take
+            # '2024-1-5' or a trailing time); the cast is several times cheaper than a parse
+            # with a pattern, and yields NULL for a day that does not exist.
+            return F.when(raw.rlike(ISO_LAYOUTS[kind]), raw.cast(kind))
+        parsed = F.try_to_timestamp(raw, F.lit(fmt))
+        return F.to_date(parsed) if kind == "date" else parsed
     # With ANSI mode off (see spark_io.get_spark) a failed cast yields NULL, not an error.
     typed = raw.cast(kind)
     exact = _exact_number(kind)
@@ -78,6 +84,11 @@ def _typed(raw: Column, column: Mapping[str, Any]) -> Column:
     return typed if exact is None else F.when(raw.rlike(exact), typed)
 
 
+DEFAULT_FORMATS = {"date": "yyyy-MM-dd", "timestamp": "yyyy-MM-dd HH:mm:ss"}
+ISO_LAYOUTS = {
+    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "timestamp": r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
+}
 INTEGRAL_TYPES = ("tinyint", "smallint", "int", "integer", "bigint", "byte", "short", "long")
 _DECIMAL = re.compile(r"(?:decimal|dec|numeric)(?:\((\d+)(?:,(\d+))?\))?")
 
@@ -103,19 +114,25 @@ def _cleaned(raw: Column, column: Mapping[str, Any]) -> Column:
     return F.when(trimmed.isin(tokens), F.lit(None)).otherwise(trimmed)
 
 
-def _reason(name: str, raw: Column, typed: Column, column: Mapping[str, Any]) -> Column:
-    missing = raw.isNull() & F.lit(not column.get("nullable", True))
-    unparsable = raw.isNotNull() & typed.isNull()
-    reason = F.when(missing, F.lit(f"{name}: required value is missing")).when(
-        unparsable, F.concat(F.lit(f"{name}: '"), raw, F.lit(f"' is not a valid {column['type']}"))
-    )
+def _problems(name: str, raw: Column, typed: Column, column: Mapping[str, Any]) -> list:
+    """(condition, message) pairs of one column's value, in the order they are reported."""
+    problems = [
+        (
+            raw.isNull() & F.lit(not column.get("nullable", True)),
+            F.lit(f"{name}: required value is missing"),
+        ),
+        (
+            raw.isNotNull() & typed.isNull(),
+            F.concat(F.lit(f"{name}: '"), raw, F.lit(f"' is not a valid {column['type']}")),
+        ),
+    ]
     minimum = column.get("min_value")
-    if minimum is None:
-        return reason
-    below = typed < F.lit(str(minimum)).cast(column["type"])
-    return reason.when(
-        below, F.concat(F.lit(f"{name}: '"), raw, F.lit(f"' is below the minimum {minimum}"))
-    )
+    if minimum is not None:
+        below = F.coalesce(typed < F.lit(str(minimum)).cast(column["type"]), F.lit(False))
+        problems.append(
+            (below, F.concat(F.lit(f"{name}: '"), raw, F.lit(f"' is below the minimum {minimum}")))
+        )
+    return problems
 
 
 def _typed_names(columns: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -123,38 +140,75 @@ def _typed_names(columns: Sequence[Mapping[str, Any]]) -> list[str]:
     return [c["name"] for c in columns if c["type"].lower() != "string"]
 
 
+def _raw_name(name: str) -> str:
+    return f"_raw_{name}"
+
+
 def _parse_group(
     lines: DataFrame, header: list[str], columns: Sequence[Mapping[str, Any]]
 ) -> DataFrame:
+    """Typed columns, the reason a line is refused ("" when it is not) and the facts the file
+    checks need. The raw line is kept only where it may be shown: refused or not UTF-8.
+
+    Each step is its own projection so that Spark computes the parse, the cleaned text and the
+    typed value of a column once; written as one expression, every reference to them (the
+    value, its reason, its check) would evaluate them again.
+    """
     schema = ", ".join(f"`{h}` STRING" for h in header) + f", `{CORRUPT}` STRING"
     # RFC 4180 quoting, as spreadsheets and most exporters write it: `"a ""b"", c"` is the
     # value `a "b", c` (Spark's default escape character is a backslash).
     options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "escape": '"'}
-    parsed = lines.select("*", F.from_csv("raw_line", schema, options).alias("_p"))
     by_name = {c["name"]: c for c in columns}
-    raws = {n: _cleaned(F.col(f"_p.`{n}`"), c) for n, c in by_name.items()}
-    typed = {n: _typed(raws[n], c) for n, c in by_name.items()}
-    reasons = [_reason(n, raws[n], typed[n], c) for n, c in by_name.items()]
+    line = F.col("raw_line")
     # An odd number of quotes is a quoted field cut short: a truncated line, or a field with a
     # line break that this line-by-line read split in two. from_csv would accept the rest.
-    quotes = F.length("raw_line") - F.length(F.regexp_replace("raw_line", '"', ""))
-    malformed = F.when(
-        F.col(f"_p.`{CORRUPT}`").isNotNull() | (quotes % 2 == 1),
-        F.lit(f"malformed line: expected {len(header)} comma-separated fields"),
+    quotes = F.length(line) - F.length(F.translate(line, '"', ""))
+    odd_quotes = (F.instr(line, '"') > 0) & (quotes % 2 == 1)
+    # Spark keeps a line's bytes as read; re-encoding turns invalid UTF-8 into U+FFFD, so
+    # the two differ exactly when the line is not valid UTF-8.
+    not_utf8 = F.encode(line, "UTF-8") != line.cast("binary")
+    split = lines.select(
+        "raw_line", "source_file", "line_id", F.from_csv(line, schema, options).alias("_p")
     )
-    unparsable = [
-        F.when(raws[n].isNotNull() & typed[n].isNull(), F.lit(n)) for n in _typed_names(columns)
-    ]
-    return parsed.select(
+    cleaned = split.select(
         "raw_line",
         "source_file",
         "line_id",
-        F.concat_ws("; ", malformed, *reasons).alias("reason"),
-        malformed.isNotNull().alias(MALFORMED),
-        F.array_compact(F.array(*unparsable)).alias(UNPARSABLE)
-        if unparsable
-        else F.array().cast("array<string>").alias(UNPARSABLE),
-        *(typed[n].alias(n) for n in raws),
+        (F.col(f"_p.`{CORRUPT}`").isNotNull() | odd_quotes).alias(MALFORMED),
+        not_utf8.alias(NOT_UTF8),
+        *(_cleaned(F.col(f"_p.`{n}`"), c).alias(_raw_name(n)) for n, c in by_name.items()),
+    )
+    typed = cleaned.select(
+        "*", *(_typed(F.col(_raw_name(n)), c).alias(n) for n, c in by_name.items())
+    )
+    problems = {n: _problems(n, F.col(_raw_name(n)), F.col(n), c) for n, c in by_name.items()}
+    refused = F.col(MALFORMED)
+    for condition, _ in (p for column in problems.values() for p in column):
+        refused = refused | condition
+    flagged = typed.select("*", refused.alias("_refused"))
+    malformed = F.when(
+        F.col(MALFORMED), F.lit(f"malformed line: expected {len(header)} comma-separated fields")
+    )
+    reasons = []
+    for column in problems.values():
+        reason = F.when(*column[0])
+        for condition, message in column[1:]:
+            reason = reason.when(condition, message)
+        reasons.append(reason)
+    # Most lines are fine: the reason text is built only for the others.
+    is_refused = F.col("_refused")
+    return flagged.select(
+        F.when(is_refused | F.col(NOT_UTF8), line).alias("raw_line"),
+        "source_file",
+        "line_id",
+        F.when(is_refused, F.concat_ws("; ", malformed, *reasons)).otherwise("").alias("reason"),
+        MALFORMED,
+        NOT_UTF8,
+        *(
+            (F.col(_raw_name(n)).isNotNull() & F.col(n).isNull()).alias(unparsable_flag(n))
+            for n in _typed_names(columns)
+        ),
+        *by_name,
     )
 
 
@@ -180,7 +234,7 @@ def ingest(
     groups: dict[str, list[LandingFile]] = {}
     for landing in headers:
         groups.setdefault(landing.header_line, []).append(landing)
-    parsed = None
+    parsed = texts = None
     for header_line, members in groups.items():
         lines = (
             spark.read.text([m.uri for m in members])
@@ -193,9 +247,11 @@ def ingest(
         )
         frame = _parse_group(lines, members[0].header, columns)
         parsed = frame if parsed is None else parsed.unionByName(frame)
-    cached = parsed.persist(StorageLevel.MEMORY_AND_DISK)
+        texts = lines if texts is None else texts.unionByName(lines)
+    # Deserialized: serializing the cached batches again would cost as much as building them.
+    cached = parsed.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     try:
-        parsed = _flag_duplicates(cached, list(spec.get("primary_key", ())))
+        parsed = _flag_duplicates(cached, list(spec.get("primary_key", ())), texts)
         stats = file_stats(parsed, _typed_names(columns))
         refuse_unusable_files(table, stats, columns, [h.uri for h in headers], added)
     except BaseException:
@@ -213,12 +269,13 @@ def ingest(
     return Ingested(good, bad, landing_rows, list(files), added, cached, quarantined)
 
 
-def _flag_duplicates(parsed: DataFrame, key: list[str]) -> DataFrame:
+def _flag_duplicates(parsed: DataFrame, key: list[str], texts: DataFrame) -> DataFrame:
     """Within one load, the last line of a key wins; earlier ones are quarantined.
 
     Repeated keys are rare: they are found by aggregating the key columns alone (a small
     shuffle) and collected, so the lines themselves are never shuffled; with none, the
-    parse is returned as it is.
+    parse is returned as it is. `texts` (raw_line by line_id) gives back the text of the
+    lines quarantined here, which the parse dropped as good.
     """
     if not key:
         return parsed
@@ -236,11 +293,21 @@ def _flag_duplicates(parsed: DataFrame, key: list[str]) -> DataFrame:
     flagged = parsed.join(F.broadcast(repeated), on=key, how="left")
     duplicate = valid & F.col("_kept_line").isNotNull() & (F.col("line_id") != F.col("_kept_line"))
     key_text = F.concat_ws(", ", *(F.concat(F.lit(f"{k}="), F.col(k).cast("string")) for k in key))
-    return flagged.select(
+    marked = flagged.select(
         *(c for c in parsed.columns if c != "reason"),
         F.when(
             duplicate, F.concat(F.lit("duplicate key "), key_text, F.lit(" (a later line wins)"))
         )
         .otherwise(F.col("reason"))
         .alias("reason"),
-    ).select(*parsed.columns)
+        duplicate.alias("_duplicate"),
+    )
+    dropped = marked.where("_duplicate").select("line_id")
+    lost = texts.join(dropped, on="line_id", how="left_semi").select(
+        "line_id", F.col("raw_line").alias("_text")
+    )
+    return (
+        marked.join(lost, on="line_id", how="left")
+        .withColumn("raw_line", F.coalesce("raw_line", "_text"))
+        .select(*parsed.columns)
+    )

@@ -26,9 +26,12 @@ def private_session(spark: SparkSession) -> SparkSession:
 def configured(spark: SparkSession) -> SparkSession:
     # A new session starts from the SparkContext's settings, not its parent's: set them on
     # each. Partition values stay strings (`anomesdia=20241015` must not become an int), and
-    # casts that fail give NULL so that bad input can be quarantined instead of crashing.
+    # casts and parses that fail give NULL so that bad input is quarantined, not a crash.
     spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
     spark.conf.set("spark.sql.ansi.enabled", "false")
+    # A date or time the pattern does not match is invalid (a quarantine row), not an error
+    # asking which parser generation to use.
+    spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
     return spark
 
 

@@ -31,6 +31,7 @@ def build_local_session(app_name: str = "lakehouse-local-runner") -> SparkSessio
         .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.sql.ansi.enabled", "false")
+        .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
     )
     for key, value in extra_conf(os.environ.get("LAKEHOUSE_SPARK_CONF", "")).items():
         builder = builder.config(key, value)

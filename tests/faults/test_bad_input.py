@@ -196,7 +196,7 @@ def test_the_parse_is_cached_once_and_released(spark, tmp_path):
     file = write(path, "\n".join([HEADER, *GOOD, "PED009,x,,,,,,,,"]) + "\n")
     loaded = ingest(spark, [file], PEDIDOS.payload(), INGESTED_AT)
     try:
-        assert loaded.parsed.storageLevel == StorageLevel.MEMORY_AND_DISK
+        assert loaded.parsed.storageLevel == StorageLevel.MEMORY_AND_DISK_DESER
         assert loaded.landing_rows == 4
         # Counting the landing filled the cache: rows and quarantine no longer read the file.
         path.unlink()
