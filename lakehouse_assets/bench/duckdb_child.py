@@ -79,11 +79,21 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--result", required=True)
     args = parser.parse_args(argv)
     threads = _threads()
-    con = duckdb.connect(config={"threads": threads, "memory_limit": _memory_limit()})
+    spill = Path(args.out) / "duckdb_spill"
+    # As a single-node user would run it at 10M items: free to spill past its memory limit and
+    # not bound to keep the input order of the rows (the outputs are compared as sets).
+    config = {
+        "threads": threads,
+        "memory_limit": _memory_limit(),
+        "preserve_insertion_order": False,
+        "temp_directory": str(spill),
+    }
+    con = duckdb.connect(config=config)
     try:
         phases = silver_and_gold(con, bronze_files(args.bronze_root), Path(args.out))
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)
     report = {"phases": phases, "threads": threads, "memory_limit": _memory_limit()}
     Path(args.result).write_text(json.dumps(report, indent=1))
     return 0
