@@ -60,7 +60,11 @@ def small_graph(results: BenchResults) -> list[Goal]:
         value = ratio(graph, cold)
         measured = _x(value)
         if value is not None:
-            measured += f" ({graph:.1f} s vs a {cold:.1f} s cold start)"
+            measured += f" ({graph:.1f} s vs a {cold:.1f} s cold start"
+            default = median(startup.default_cold_start)
+            if default is not None:
+                measured += f"; {_x(ratio(graph, default))} of an untuned {default:.1f} s start"
+            measured += ")"
         what = f"whole ImportAu graph ({timing.label}) vs one bare cold Spark start"
         goals.append(Goal(what, target, measured, _judge(value, 2.0, strict=True)))
     return goals

@@ -128,6 +128,16 @@ def _startup(results: BenchResults) -> str:
             "1x",
         )
     ]
+    default = median(startup.default_cold_start)
+    if default is not None:
+        rows.append(
+            (
+                "default PySpark cold start + one action (no JVM tuning)",
+                len(startup.default_cold_start),
+                tables.secs(default),
+                tables.times(ratio(default, cold)),
+            )
+        )
     for timing in (startup.sample, startup.real):
         if timing is None:
             continue

@@ -65,6 +65,8 @@ class GraphTiming:
 @dataclass
 class StartupResult:
     bare_cold_start: list[float] = field(default_factory=list)
+    # PySpark untuned (no class archive, default JIT): context, not the goal's yardstick.
+    default_cold_start: list[float] = field(default_factory=list)
     sample: GraphTiming | None = None
     real: GraphTiming | None = None
 

@@ -56,11 +56,16 @@ def measure(ctx: runs.Context, count: int) -> StartupResult:
         for run in range(count):
             cold = ctx.child(base / f"cold-{run}", "lakehouse_assets.bench.cold_start", [])
             result.bare_cold_start.append(cold.wall_seconds)
+            default = ctx.child(
+                base / f"default-{run}", "lakehouse_assets.bench.cold_start", ["--default"]
+            )
+            result.default_cold_start.append(default.wall_seconds)
             _graph(ctx, result.sample, landing, base / f"sample-{run}", aws)
             if result.real is not None:
                 _graph(ctx, result.real, real, base / f"real-{run}", aws)
             ctx.progress(
-                f"  small data run {run + 1}/{count}: cold start {cold.wall_seconds:.1f} s, "
+                f"  small data run {run + 1}/{count}: cold start {cold.wall_seconds:.1f} s "
+                f"(untuned {default.wall_seconds:.1f} s), "
                 f"sample graph {result.sample.graph[-1]:.1f} s"
                 + (f", real exports {result.real.graph[-1]:.1f} s" if result.real else "")
             )
