@@ -69,6 +69,7 @@ def overhead(results: BenchResults) -> str:
             (
                 sc.label,
                 f"{sc.generated_items:,}",
+                sc.jit or "-",
                 len(sc.framework_cold),
                 secs(fw),
                 secs(bare),
@@ -79,7 +80,8 @@ def overhead(results: BenchResults) -> str:
                 agree(sc.outputs_differ),
             )
         )
-    headers = ("scale", "items", "runs", "framework cold (s)", "bare cold (s)", "ratio cold")
+    headers = ("scale", "items", "JIT", "runs", "framework cold (s)", "bare cold (s)")
+    headers += ("ratio cold",)
     headers += ("framework warm (s)", "bare warm (s)", "ratio warm", "same silver/gold")
     return table(headers, rows)
 

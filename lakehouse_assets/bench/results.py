@@ -34,6 +34,7 @@ class ScaleResult:
     rows: dict[str, int] = field(default_factory=dict)
     generation_seconds: float | None = None
     generation_cached: bool = False
+    jit: str | None = None
     framework_cold: list[float] = field(default_factory=list)
     framework_warm: list[float] = field(default_factory=list)
     framework_parts: dict[str, list[float]] = field(default_factory=dict)

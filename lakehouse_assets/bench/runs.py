@@ -15,6 +15,7 @@ from pathlib import Path
 import lakehouse_assets
 from lakehouse_assets.bench.options import BenchOptions
 from lakehouse_assets.bench.procs import ChildRun, run_child
+from lakehouse_assets.local_runner import jit
 
 # Settings each run sets itself; inherited values would point runs at the user's lakehouse.
 OWN_SETTINGS = (
@@ -49,6 +50,9 @@ class Context:
     options: BenchOptions
     progress: Callable[[str], None] = print
     repo: Path = field(default_factory=lambda: Path(lakehouse_assets.__file__).parents[1])
+    # The JIT every Spark process of the current section gets (`c1`/`full`, local_runner/jit.py):
+    # the framework's choice for the section's data, given to the bare script too.
+    jit: str | None = None
 
     @property
     def work(self) -> Path:
@@ -59,6 +63,8 @@ class Context:
         # The children run this checkout's code, whatever is installed in the environment.
         path = [str(self.repo), *filter(None, [env.get("PYTHONPATH")])]
         env.update(LOCAL_AWS, LAKEHOUSE_TARGET="local", PYTHONPATH=os.pathsep.join(path))
+        if self.jit:
+            env[jit.SETTING] = self.jit
         env.update(extra or {})
         return env
 

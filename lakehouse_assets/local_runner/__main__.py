@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from lakehouse_assets.local_runner import jit
 from lakehouse_assets.local_runner.fingerprint import code_fingerprint
 from lakehouse_assets.local_runner.runner import JobRunner
 from lakehouse_assets.local_runner.server import RunnerServer
@@ -31,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     tmp = state_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(info))
     tmp.replace(state_file)
-    print(f"local Glue runner ready at {server.url} (pid {os.getpid()})", flush=True)
+    print(
+        f"local Glue runner ready at {server.url} (pid {os.getpid()}, {jit.setting()} JIT)",
+        flush=True,
+    )
     try:
         while not server.stop_event.wait(1.0):
             idle = time.monotonic() - runner.last_activity

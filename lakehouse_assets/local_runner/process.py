@@ -11,6 +11,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from lakehouse_assets.local_runner import jit
 from lakehouse_assets.local_runner.client import RunnerUnavailableError, call
 from lakehouse_assets.local_runner.fingerprint import code_fingerprint
 
@@ -42,11 +43,17 @@ def _running(state_dir: Path) -> dict | None:
     return {**info, **health}
 
 
-def ensure_runner(state_dir: Path, idle_timeout: float = 300, start_timeout: float = 180) -> str:
+def ensure_runner(
+    state_dir: Path,
+    idle_timeout: float = 300,
+    start_timeout: float = 180,
+    jit_choice: str | None = None,
+) -> str:
     """The URL of a live runner with the current code, starting one if needed.
 
     Steps of one Dagster run run in separate processes; the lock makes them share one runner
-    (one Spark start) instead of racing to start several.
+    (one Spark start) instead of racing to start several. `jit_choice` (`c1` or `full`, see
+    jit.py) applies to a runner started here; a live one is used as it is.
     """
     with _locked(state_dir):
         info = _running(state_dir)
@@ -58,10 +65,12 @@ def ensure_runner(state_dir: Path, idle_timeout: float = 300, start_timeout: flo
             _wait_gone(info["pid"])
         elif info:
             return info["url"]
-        return _start(state_dir, idle_timeout, start_timeout)
+        return _start(state_dir, idle_timeout, start_timeout, jit_choice)
 
 
-def _start(state_dir: Path, idle_timeout: float, start_timeout: float) -> str:
+def _start(
+    state_dir: Path, idle_timeout: float, start_timeout: float, jit_choice: str | None
+) -> str:
     log_path = state_dir / "runner.log"
     (state_dir / "runner.json").unlink(missing_ok=True)
     with log_path.open("ab") as log:
@@ -79,6 +88,7 @@ def _start(state_dir: Path, idle_timeout: float, start_timeout: float) -> str:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives the Dagster step that started it
+            env={**os.environ, **({jit.SETTING: jit_choice} if jit_choice else {})},
         )
     deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline:

@@ -7,16 +7,16 @@ import tempfile
 
 from pyspark.sql import SparkSession
 
+from lakehouse_assets.local_runner import jit
 from lakehouse_assets.local_runner.class_archive import archive_options
 
 
 def build_local_session(app_name: str = "lakehouse-local-runner") -> SparkSession:
     cores = os.environ.get("LAKEHOUSE_SPARK_CORES", "*")
     warehouse = os.path.join(tempfile.gettempdir(), "lakehouse-spark-warehouse")
-    # C1-only JIT starts the driver about 4 s faster (12 s -> 7.5 s measured on 2 cores);
-    # long jobs on big data may prefer the full JIT: LAKEHOUSE_SPARK_FULL_JIT=1.
-    jit = "" if os.environ.get("LAKEHOUSE_SPARK_FULL_JIT") == "1" else "-XX:TieredStopAtLevel=1"
-    java_options = f"{jit} {archive_options(jit)}".strip()
+    # The runner's starter decides the JIT from the data's size (local_runner/jit.py).
+    jit_flags = jit.java_options(jit.setting())
+    java_options = f"{jit_flags} {archive_options(jit_flags)}".strip()
     builder = (
         SparkSession.builder.master(f"local[{cores}]")
         .appName(app_name)

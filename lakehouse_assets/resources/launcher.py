@@ -147,11 +147,14 @@ class LocalSparkLauncher(GlueJobLauncher):
     runner_idle_timeout_seconds: float = Field(default=300)
 
     def pipes_client(self) -> DeadlineGlueClient:
+        from lakehouse_assets.local_runner import jit
         from lakehouse_assets.local_runner.client import LocalGlueClient
         from lakehouse_assets.local_runner.process import ensure_runner
 
         url = self.runner_url or ensure_runner(
-            Path(self.runner_dir), idle_timeout=self.runner_idle_timeout_seconds
+            Path(self.runner_dir),
+            idle_timeout=self.runner_idle_timeout_seconds,
+            jit_choice=jit.choose([self.landing, self.lakehouse_root]),
         )
         scripts = {job.name: str(script_path(job)) for job in registry().jobs.values()}
         return DeadlineGlueClient(
