@@ -39,6 +39,8 @@ def measure_scale(
                     duck_dir, "lakehouse_assets.bench.duckdb_child", args, what="DuckDB side"
                 )
             phases = child.report["phases"]
+            if side == "duckdb":
+                sc.duckdb_memory = child.report.get("memory_limit")
             getattr(sc, f"{side}_silver_gold").append(phases["silver"] + phases["gold"])
             add(sc.engine_parts, {f"{side}_{k}": phases[k] for k in ("silver", "gold")})
         differ = outputs.compare(

@@ -151,10 +151,12 @@ def engines(results: BenchResults) -> str:
                 secs(duck),
                 times(ratio(spark, duck)),
                 agree(sc.engines_differ),
+                sc.duckdb_memory or "-",
             )
         )
     headers = ("scale", "runs", "Spark silver", "Spark gold", "Spark total (s)")
     headers += ("DuckDB silver", "DuckDB gold", "DuckDB total (s)", "Spark / DuckDB", "same output")
+    headers += ("DuckDB memory limit",)
     return table(headers, rows)
 
 

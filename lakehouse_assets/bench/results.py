@@ -47,6 +47,9 @@ class ScaleResult:
     duckdb_silver_gold: list[float] = field(default_factory=list)
     engine_parts: dict[str, list[float]] = field(default_factory=dict)
     engines_differ: list[str] | None = None
+    # The memory limit DuckDB finished with (the driver's heap, or its own default after
+    # running out of that).
+    duckdb_memory: str | None = None
 
     @property
     def generated_items(self) -> int:

@@ -124,7 +124,7 @@ def test_the_report_shows_the_goals_and_each_measurement():
         "1.20x (600.0 s vs 500.0 s, n=1) | MISSED |"
     ) in text
     assert "| 1M | 1,000,004 | - | 3 | 130.0 | 100.0 | 1.30x | 120.0 | 95.0 | 1.26x | yes |" in text
-    assert "| 10M | 1 | - | - | 300.0 | - | - | 50.0 | 6.00x | yes |" in text
+    assert "| 10M | 1 | - | - | 300.0 | - | - | 50.0 | 6.00x | yes | - |" in text
     assert "| default PySpark cold start + one action (no JVM tuning) | 3 | 15.0 | 1.25x |" in text
     assert "| 365 | 0 | 3 | - | - | - | - | 13.2 | 24.0 |" in text
     second = "| second (nothing changed) | 3 | 9.00 | 430 | 0 | GetPartitions 400, GetTables 30 |"
