@@ -8,6 +8,7 @@ framework's bronze layout); both sides are written to Parquet and read back by D
 
 from __future__ import annotations
 
+import json
 import math
 
 import duckdb
@@ -59,6 +60,7 @@ def both(spark, tmp_path_factory):
     duckdb_child.silver_and_gold(con, duckdb_child.bronze_files(root), duck_out)
     items = bronze["itens_pedido"]
     yield {
+        "root": root,
         "spark": spark_out,
         "duckdb": duck_out,
         "con": con,
@@ -124,3 +126,17 @@ def test_every_row_is_equal(both, table):
             assert (spark_value is None) == (duck_value is None)
             if spark_value is not None:
                 assert math.isclose(spark_value, duck_value, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_duckdb_short_of_the_drivers_memory_runs_again_with_its_own_default(
+    both, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LAKEHOUSE_SPARK_DRIVER_MEMORY", "1m")
+    result = tmp_path / "result.json"
+    args = ["--bronze-root", both["root"], "--out", str(tmp_path / "out"), "--result", str(result)]
+    assert duckdb_child.main(args) == 0
+    report = json.loads(result.read_text())
+    assert report["failed_limit"] == "1MB"
+    assert report["memory_limit"] == "DuckDB default (80% of RAM)"
+    assert set(report["phases"]) == {"silver", "gold"}
+    assert not (tmp_path / "out" / "duckdb_spill").exists()
