@@ -274,8 +274,8 @@ def _flag_duplicates(parsed: DataFrame, key: list[str], texts: DataFrame) -> Dat
 
     Repeated keys are rare: they are found by aggregating the key columns alone (a small
     shuffle) and collected, so the lines themselves are never shuffled; with none, the
-    parse is returned as it is. `texts` (raw_line by line_id) gives back the text of the
-    lines quarantined here, which the parse dropped as good.
+    parse is returned as it is. `texts` (raw_line by source_file and line_id) gives back
+    the text of the lines quarantined here, which the parse dropped as good.
     """
     if not key:
         return parsed
@@ -302,12 +302,14 @@ def _flag_duplicates(parsed: DataFrame, key: list[str], texts: DataFrame) -> Dat
         .alias("reason"),
         duplicate.alias("_duplicate"),
     )
-    dropped = marked.where("_duplicate").select("line_id")
-    lost = texts.join(dropped, on="line_id", how="left_semi").select(
-        "line_id", F.col("raw_line").alias("_text")
+    # Line ids are unique within a file read, not across groups of files with other headers.
+    line = ["source_file", "line_id"]
+    dropped = marked.where("_duplicate").select(*line)
+    lost = texts.join(dropped, on=line, how="left_semi").select(
+        *line, F.col("raw_line").alias("_text")
     )
     return (
-        marked.join(lost, on="line_id", how="left")
+        marked.join(lost, on=line, how="left")
         .withColumn("raw_line", F.coalesce("raw_line", "_text"))
         .select(*parsed.columns)
     )

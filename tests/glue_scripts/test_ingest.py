@@ -265,6 +265,19 @@ def test_duplicate_keys_keep_the_last_line(messy):
     assert messy["reasons"][first[0]] == "duplicate key pedido_id=PED007 (a later line wins)"
 
 
+def test_a_repeated_key_in_files_with_other_headers_keeps_each_files_own_line(spark, tmp_path):
+    # Two header orders are two reads whose line ids start alike: the quarantined line's text
+    # must come from its own file, once.
+    a = write(tmp_path / "a.csv", "leitura_id,dia,momento,valor,lote", "1,,,1.5,", "1,,,2.5,")
+    b = write(tmp_path / "b.csv", "lote,valor,momento,dia,leitura_id", ",3.5,,,2", ",4.5,,,2")
+    result = run(spark, [a, b], LEITURAS.payload())
+    assert {k: r["valor"] for k, r in result["rows"].items()} == {1: 2.5, 2: 4.5}
+    assert [(q["raw_line"], q["source_file"].rsplit("/", 1)[-1]) for q in result["quarantine"]] == [
+        (",3.5,,,2", "b.csv"),
+        ("1,,,1.5,", "a.csv"),
+    ]
+
+
 def test_quarantine_rows_keep_the_raw_line_file_and_load_time(messy):
     row = next(q for q in messy["quarantine"] if q["raw_line"].startswith("PED004,"))
     assert row == {
