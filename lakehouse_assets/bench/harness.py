@@ -20,7 +20,6 @@ from lakehouse_assets.bench.report import render
 from lakehouse_assets.bench.results import BenchResults, ScaleResult
 from lakehouse_assets.bench.runs import BenchError, Context
 from lakehouse_assets.bench.scales import items_per_order, label
-from lakehouse_assets.local_runner import jit
 
 RESULTS_FILE = "results.json"
 
@@ -61,8 +60,8 @@ def _scale(ctx: Context, results: BenchResults, items: int) -> None:
     results.scales.append(sc)
     data = scale_data(options.work, items, _ratio(results), options.seed, ctx.progress)
     sc.orders, sc.rows = data.orders, data.rows
-    ctx.jit = sc.jit = jit.choose([data.landing])
-    try:
+    with ctx.jit_for([data.landing]) as choice:
+        sc.jit = choice
         sc.generation_seconds, sc.generation_cached = data.seconds, data.cached
         lake = None
         if options.wants("overhead") or options.wants("memory"):
@@ -71,8 +70,6 @@ def _scale(ctx: Context, results: BenchResults, items: int) -> None:
             lake = overhead.measure_scale(ctx, data, sc, count)
         if options.wants("duckdb"):
             engines.measure_scale(ctx, data, sc, lake, options.runs_at(items))
-    finally:
-        ctx.jit = None
     # The logs stay for reading; the tables (gigabytes at 10M items) go.
     for folder in list((ctx.work / "runs" / sc.label).glob("**/lake")):
         shutil.rmtree(folder, ignore_errors=True)

@@ -9,7 +9,6 @@ from lakehouse_assets.bench.landing_data import DailyDrops, daily_drops, scale_d
 from lakehouse_assets.bench.overhead import framework_args
 from lakehouse_assets.bench.results import HistoryResult, IncrementalResult, add
 from lakehouse_assets.bench.scales import label
-from lakehouse_assets.local_runner import jit
 
 STEPS = (
     "importau_bronze_ingest",
@@ -53,8 +52,6 @@ def measure(ctx: runs.Context, ratio: float, count: int) -> IncrementalResult:
     data = scale_data(ctx.work, options.incremental_items, ratio, options.seed, ctx.progress)
     folder = data.landing.parent / f"daily-{max(days) + 1}"
     drops = daily_drops(data, folder, max(days) + 1)
-    # As the framework would choose for a lakehouse holding the whole year.
-    ctx.jit = jit.choose([drops.landing])
     result = IncrementalResult(
         items=options.incremental_items,
         orders=data.orders,
@@ -62,6 +59,16 @@ def measure(ctx: runs.Context, ratio: float, count: int) -> IncrementalResult:
         new_day_rows=drops.new_day_rows,
         histories=[HistoryResult(d) for d in days],
     )
+    # As the framework would choose for a lakehouse holding the whole year.
+    with ctx.jit_for([drops.landing]):
+        _measure_histories(ctx, drops, result, count)
+    shutil.rmtree(ctx.work / "incremental", ignore_errors=True)
+    return result
+
+
+def _measure_histories(
+    ctx: runs.Context, drops: DailyDrops, result: IncrementalResult, count: int
+) -> None:
     for history in result.histories:
         _seed(ctx, drops, history)
         ctx.progress(
@@ -73,9 +80,6 @@ def measure(ctx: runs.Context, ratio: float, count: int) -> IncrementalResult:
         for history in order:
             _new_day(ctx, drops, history, run)
         ctx.progress(
-            f"  new day run {run + 1}/{count} ({label(options.incremental_items)} items/year): "
+            f"  new day run {run + 1}/{count} ({label(result.items)} items/year): "
             + ", ".join(f"{h.days} days {h.steps_total[-1]:.1f} s" for h in result.histories)
         )
-    shutil.rmtree(ctx.work / "incremental", ignore_errors=True)
-    ctx.jit = None
-    return result

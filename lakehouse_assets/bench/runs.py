@@ -8,7 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,15 @@ class Context:
     # The JIT every Spark process of the current section gets (`c1`/`full`, local_runner/jit.py):
     # the framework's choice for the section's data, given to the bare script too.
     jit: str | None = None
+
+    @contextmanager
+    def jit_for(self, folders: Sequence[Path]) -> Iterator[str]:
+        """Within the block, every child gets the JIT the framework chooses for `folders`."""
+        self.jit = jit.choose(folders)
+        try:
+            yield self.jit
+        finally:
+            self.jit = None
 
     @property
     def work(self) -> Path:

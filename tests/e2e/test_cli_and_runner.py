@@ -50,6 +50,7 @@ def workspace(tmp_path_factory):
     landing, root = base / "landing", base / "lake"
     generate(landing, scale=30, seed=11)
     env = {**os.environ, "DAGSTER_HOME": str(base / "dagster"), "LAKEHOUSE_SPARK_CORES": "2"}
+    env.pop("LAKEHOUSE_SPARK_JIT", None)  # the data's size chooses
     (base / "dagster").mkdir()
     return {"landing": landing, "root": root, "env": env}
 
@@ -67,6 +68,8 @@ def test_cli_run_materializes_the_graph_and_killed_write_loses_nothing(workspace
     assert before_rows == before.rows > 0
 
     info = json.loads((root / "_runner" / "runner.json").read_text())
+    # The launcher chose for the sample's few kilobytes and told the runner it started.
+    assert f"(pid {info['pid']}, c1 JIT)" in (root / "_runner" / "runner.log").read_text()
     client = LocalGlueClient(
         info["url"], {"slow": str(Path(__file__).parent / "scripts" / "slow_snapshot_write.py")}
     )
