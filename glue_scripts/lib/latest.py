@@ -2,35 +2,49 @@
 
 Bronze keeps every load of a source (one `anomesdia` partition each), and a consumer wants
 one current version per key (`transforms.latest_by_key`). Recomputing that from every load
-costs more with each day kept. Instead the result is kept as a small state table next to
-the lakehouse (`_lakehouse_state/<database>__<table>__<digest of keys and order>`), with the
-input partitions it was computed from. The next read merges only the partitions committed
-since, so a new day costs the current state plus that day, whatever the number of days kept.
+costs more with each day kept. Instead the result is kept as a state table next to the
+lakehouse (`_lakehouse_state/<database>__<table>__<digest>`), partitioned like the source:
+its partition `anomesdia=D` holds the rows of load D that are still current. A new load
+touches only the keys it brings: their rows leave the partitions that held them, and the
+winners land in theirs. So a new day rewrites the new day and the partitions whose keys it
+supersedes (a full-extract source: yesterday's), whatever the number of days kept.
 
-The state is a cache: any doubt (a consumed partition was replaced or removed, the columns
-changed, no state yet) recomputes it from every load, which gives the same answer.
+A load that was consumed and then replaced or removed is handled the same way: its keys
+are recomputed from every version bronze holds of them. The state is a cache: without one,
+or when the columns changed, it is rebuilt from every load, which gives the same answer.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Sequence
+from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from glue_scripts.lib.fs import filesystem_for, join
-from glue_scripts.lib.spark_io import read_table, write_files
-from glue_scripts.lib.tables import UNPARTITIONED, TableStore
+from glue_scripts.lib.spark_io import read_table, write_snapshot
+from glue_scripts.lib.tables import TableStore, partition_name
 from glue_scripts.lib.transforms import LOAD_ORDER, latest_by_key
 
 STATE_DATABASE = "_lakehouse_state"
-# Written into the state's snapshot folder; Spark skips files starting with `_`.
+# Written into the snapshot folder of each state commit; Spark skips files starting with `_`.
 CONSUMED_FILE = "_consumed.json"
 
 
-def state_store(store: TableStore, keys: Sequence[str], order: Sequence[str]) -> TableStore:
-    digest = hashlib.sha256(json.dumps([list(keys), list(order)]).encode()).hexdigest()[:10]
+def state_store(
+    store: TableStore,
+    keys: Sequence[str],
+    order: Sequence[str],
+    partition_by: Sequence[str] = ("anomesdia",),
+) -> TableStore:
+    # The layout is in the name: a state of another layout is never read, and never refuses
+    # a commit for being partitioned differently.
+    layout = [list(keys), list(order), list(partition_by)]
+    digest = hashlib.sha256(json.dumps(layout).encode()).hexdigest()[:10]
     return TableStore(store.root, STATE_DATABASE, f"{store.database}__{store.table}__{digest}")
 
 
@@ -46,37 +60,36 @@ def read_latest(
     Within one load a key is unique (bronze's blocking `chave_unica`), so a table holding a
     single load is returned as it is.
     """
-    live = {
-        name: entry.snapshot
-        for name, entry in store.require_current().partitions.items()
-        if entry.rows > 0
-    }
+    source = store.require_current()
+    live = {name: e.snapshot for name, e in source.partitions.items() if e.rows > 0}
     if len(live) <= 1:
         return read_table(spark, store), "one load: read as it is"
-    state = state_store(store, keys, order)
+    state = state_store(store, keys, order, source.partition_by)
     consumed, previous = _load_state(spark, state)
-    new = {name: snap for name, snap in live.items() if consumed.get(name) != snap}
-    still_current = consumed and all(live.get(n) == s for n, s in consumed.items())
-    if still_current and previous is not None and not new:
+    if previous is not None and consumed == live:
         return previous, f"state {state.table} is up to date ({len(live)} loads)"
-    if still_current and previous is not None:
-        fresh = read_table(spark, store, partitions=sorted(new))
-        if _same_columns(previous, fresh):
-            merged = previous.unionByName(fresh).transform(latest_by_key(keys, order))
-            frame = _save_state(spark, state, merged, live, keep_versions)
-            return frame, f"state {state.table} + {len(new)} new load(s) of {len(live)}"
-    everything = read_table(spark, store).transform(latest_by_key(keys, order))
-    frame = _save_state(spark, state, everything, live, keep_versions)
+    if previous is not None:
+        changed = sorted(n for n in live if consumed.get(n) != live[n])
+        dropped = sorted(n for n in consumed if live.get(n) != consumed[n])
+        fresh = read_table(spark, store, partitions=changed) if changed else None
+        if fresh is None or _same_columns(previous, fresh):
+            merge = _Merge(spark, store, state, keys, order, source.partition_by)
+            frame = merge.apply(previous, fresh, changed, dropped, live, keep_versions)
+            how = f"{len(changed)} new load(s)" + (
+                f", {len(dropped)} replaced or removed" if dropped else ""
+            )
+            return frame, f"state {state.table} + {how} of {len(live)}"
+    merge = _Merge(spark, store, state, keys, order, source.partition_by)
+    frame = merge.rebuild(live, keep_versions)
     return frame, f"state {state.table} rebuilt from all {len(live)} loads"
 
 
-def _load_state(spark: SparkSession, state: TableStore):
+def _load_state(spark: SparkSession, state: TableStore) -> tuple[dict[str, str], DataFrame | None]:
     manifest = state.current()
-    if manifest is None or UNPARTITIONED not in manifest.partitions:
+    if manifest is None or not manifest.history or manifest.rows == 0:
         return {}, None
-    snapshot = manifest.partitions[UNPARTITIONED].snapshot
     text = filesystem_for(state.location).read_text(
-        join(state.snapshot_uri(snapshot), CONSUMED_FILE)
+        join(state.snapshot_uri(manifest.history[-1]), CONSUMED_FILE)
     )
     if not text:
         return {}, None
@@ -89,17 +102,107 @@ def _same_columns(a: DataFrame, b: DataFrame) -> bool:
     )
 
 
-def _save_state(
-    spark: SparkSession,
-    state: TableStore,
-    frame: DataFrame,
-    consumed: dict[str, str],
-    keep_versions: int,
-) -> DataFrame:
-    snapshot, written = write_files(frame, state, ())
-    fs = filesystem_for(state.location)
-    fs.create_exclusive(join(state.snapshot_uri(snapshot), CONSUMED_FILE), json.dumps(consumed))
-    rows = written.count()
-    state.commit(snapshot, (), {UNPARTITIONED: rows}, replace_all=True)
-    state.cleanup(keep_versions)
-    return written
+class _Merge:
+    """Writing the state: all of it, or the partitions a set of changed loads touches."""
+
+    def __init__(
+        self,
+        spark: SparkSession,
+        store: TableStore,
+        state: TableStore,
+        keys: Sequence[str],
+        order: Sequence[str],
+        partition_by: Sequence[str],
+    ):
+        self.spark = spark
+        self.store = store
+        self.state = state
+        self.keys = list(keys)
+        self.order = list(order)
+        self.partition_by = tuple(partition_by)
+
+    def rebuild(self, live: dict[str, str], keep_versions: int) -> DataFrame:
+        everything = read_table(self.spark, self.store).transform(
+            latest_by_key(self.keys, self.order)
+        )
+        self._publish(everything, set(), live, keep_versions, replace_all=True)
+        return read_table(self.spark, self.state)
+
+    def apply(
+        self,
+        previous: DataFrame,
+        fresh: DataFrame | None,
+        changed: list[str],
+        dropped: list[str],
+        live: dict[str, str],
+        keep_versions: int,
+    ) -> DataFrame:
+        """Merge the changed loads (`fresh`) into the state (`previous`).
+
+        `dropped` loads were consumed but are now replaced or removed: their current rows
+        leave the state, and the older versions of those keys, which the state no longer
+        holds, come back from bronze.
+        """
+        lost = previous.where(self._in_partitions(dropped))
+        parts = [f.select(*self.keys) for f in (fresh, lost) if f is not None]
+        touched = reduce(DataFrame.unionByName, parts).distinct()
+        if dropped:
+            candidates = self._matching(read_table(self.spark, self.store), touched, "left_semi")
+        else:
+            candidates = self._matching(previous, touched, "left_semi").unionByName(fresh)
+        winners = candidates.transform(latest_by_key(self.keys, self.order))
+        holding = self._matching(previous, touched, "left_semi").select(*self.partition_by)
+        rewritten = {self._name(r) for r in holding.distinct().collect()}
+        rewritten |= set(changed) | set(dropped)
+        if dropped:
+            # An older version coming back from bronze lands in its own load's partition,
+            # which then has to keep the state rows it already holds.
+            landing = winners.select(*self.partition_by).distinct().collect()
+            rewritten |= {self._name(r) for r in landing}
+        held = sorted(rewritten & self._state_partitions())
+        if held:
+            rest = read_table(self.spark, self.state, partitions=held)
+            winners = self._matching(rest, touched, "left_anti").unionByName(winners)
+        self._publish(winners, rewritten, live, keep_versions, replace_all=False)
+        return read_table(self.spark, self.state)
+
+    def _publish(
+        self,
+        frame: DataFrame,
+        rewritten: set[str],
+        live: dict[str, str],
+        keep_versions: int,
+        replace_all: bool,
+    ) -> None:
+        # One file per partition: a state of a year of loads is read as often as bronze.
+        frame = frame.repartition(*self.partition_by)
+        written = write_snapshot(frame, self.state, self.partition_by)
+        rows = {name: 0 for name in rewritten} | written.rows_by_partition
+        fs = filesystem_for(self.state.location)
+        fs.create_exclusive(
+            join(self.state.snapshot_uri(written.snapshot), CONSUMED_FILE), json.dumps(live)
+        )
+        self.state.commit(written.snapshot, self.partition_by, rows, replace_all=replace_all)
+        self.state.cleanup(keep_versions)
+
+    def _matching(self, frame: DataFrame, touched: DataFrame, how: str) -> DataFrame:
+        """Rows of `frame` whose key is (`left_semi`) or is not (`left_anti`) in `touched`;
+        a NULL key matches a NULL key, as in `latest_by_key`'s window."""
+        other = touched.select(*(F.col(k).alias(f"_touched_{k}") for k in self.keys))
+        same = reduce(
+            operator.and_, (F.col(k).eqNullSafe(F.col(f"_touched_{k}")) for k in self.keys)
+        )
+        return frame.join(other, same, how)
+
+    def _in_partitions(self, names: Sequence[str]) -> F.Column:
+        if not names:
+            return F.lit(False)
+        values = F.concat_ws("/", *(F.concat(F.lit(f"{c}="), F.col(c)) for c in self.partition_by))
+        return values.isin(*names)
+
+    def _name(self, row) -> str:
+        return partition_name(self.partition_by, tuple(str(row[c]) for c in self.partition_by))
+
+    def _state_partitions(self) -> set[str]:
+        manifest = self.state.current()
+        return {n for n, e in manifest.partitions.items() if e.rows > 0} if manifest else set()

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from pyspark.sql import types as T
 
-from glue_scripts.lib.latest import read_latest, state_store
+from glue_scripts.lib.fs import join, local_path
+from glue_scripts.lib.latest import CONSUMED_FILE, read_latest, state_store
 from glue_scripts.lib.spark_io import read_table, write_snapshot
 from glue_scripts.lib.tables import TableStore
 from glue_scripts.lib.transforms import LOAD_ORDER, latest_by_key
@@ -40,7 +41,8 @@ def load(spark, store: TableStore, day: str, ingested_at: str, **status: str) ->
 
 def rows(frame) -> list[tuple]:
     return sorted(
-        tuple(r[c] for c in ("pedido_id", "status", "anomesdia")) for r in frame.collect()
+        (tuple(r[c] for c in ("pedido_id", "status", "anomesdia")) for r in frame.collect()),
+        key=lambda row: tuple(value or "" for value in row),
     )
 
 
@@ -98,15 +100,91 @@ def test_an_older_day_loaded_late_does_not_win(spark, store):
     assert rows(frame) == from_scratch(spark, store)
 
 
-def test_a_reloaded_day_that_was_consumed_rebuilds_the_state(spark, store):
+def remove(spark, store: TableStore, day: str) -> None:
+    """Commit an empty partition for `day`, as a load that turned out to be wrong."""
+    written = write_snapshot(spark.createDataFrame([], SCHEMA), store, BY_DAY)
+    store.commit(written.snapshot, BY_DAY, {f"anomesdia={day}": 0}, replace_all=False)
+
+
+def state_partitions(store: TableStore) -> dict[str, int]:
+    manifest = state_store(store, KEY, LOAD_ORDER).current()
+    return {name: entry.rows for name, entry in manifest.partitions.items() if entry.rows}
+
+
+def test_a_reloaded_day_that_was_consumed_is_merged_again(spark, store):
     load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO", P2="NOVO")
     load(spark, store, "20241002", "2024-10-02 06:00:00", P1="PAGO", P3="NOVO")
     read_latest(spark, store, KEY)
     # Day 2 is loaded again with corrected data: P3 was never there, P1 is still open.
     load(spark, store, "20241002", "2024-10-05 06:00:00", P1="PENDENTE")
     frame, how = read_latest(spark, store, KEY)
-    assert how.endswith("rebuilt from all 2 loads")
+    assert how.endswith("+ 1 new load(s), 1 replaced or removed of 2")
     assert rows(frame) == [("P1", "PENDENTE", "20241002"), ("P2", "NOVO", "20241001")]
+    assert rows(frame) == from_scratch(spark, store)
+
+
+def test_a_removed_day_brings_back_the_older_versions_it_had_superseded(spark, store):
+    load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO", P2="NOVO", P4="NOVO")
+    load(spark, store, "20241002", "2024-10-02 06:00:00", P1="PAGO", P3="NOVO")
+    load(spark, store, "20241003", "2024-10-03 06:00:00", P5="NOVO")
+    read_latest(spark, store, KEY)
+    remove(spark, store, "20241002")
+    frame, how = read_latest(spark, store, KEY)
+    assert how.endswith("+ 0 new load(s), 1 replaced or removed of 2")
+    # P1's day-1 version comes back beside P2 and P4, which day 1's partition kept.
+    assert rows(frame) == [
+        ("P1", "NOVO", "20241001"),
+        ("P2", "NOVO", "20241001"),
+        ("P4", "NOVO", "20241001"),
+        ("P5", "NOVO", "20241003"),
+    ]
+    assert rows(frame) == from_scratch(spark, store)
+    assert state_partitions(store) == {"anomesdia=20241001": 3, "anomesdia=20241003": 1}
+
+
+def test_a_full_extract_empties_yesterdays_state_partition(spark, store):
+    """Master data arrives whole every day: the state keeps only today's partition, so the
+    next day rewrites one partition, however many days bronze keeps."""
+    for day in ("20241001", "20241002", "20241003"):
+        load(spark, store, day, f"{day[:4]}-{day[4:6]}-{day[6:]} 06:00:00", P1=day, P2=day)
+        frame, _ = read_latest(spark, store, KEY)
+        assert rows(frame) == from_scratch(spark, store)
+    assert state_partitions(store) == {"anomesdia=20241003": 2}
+    before = state_store(store, KEY, LOAD_ORDER).current().partitions
+    load(spark, store, "20241004", "2024-10-04 06:00:00", P1="20241004", P2="20241004")
+    read_latest(spark, store, KEY)
+    after = state_store(store, KEY, LOAD_ORDER).current().partitions
+    touched = {n for n in after if before.get(n) != after[n]}
+    assert touched == {"anomesdia=20241003", "anomesdia=20241004"}
+    assert state_partitions(store) == {"anomesdia=20241004": 2}
+
+
+def test_a_null_key_is_one_key_like_in_a_recompute(spark, store):
+    rows_ = [(None, "NOVO", "2024-10-01 06:00:00", "a.csv", "20241001")]
+    written = write_snapshot(spark.createDataFrame(rows_, SCHEMA), store, BY_DAY)
+    store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
+    load(spark, store, "20241002", "2024-10-02 06:00:00", P1="NOVO")
+    read_latest(spark, store, KEY)
+    rows_ = [(None, "PAGO", "2024-10-03 06:00:00", "c.csv", "20241003")]
+    written = write_snapshot(spark.createDataFrame(rows_, SCHEMA), store, BY_DAY)
+    store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
+    frame, how = read_latest(spark, store, KEY)
+    assert how.endswith("+ 1 new load(s) of 3")
+    assert rows(frame) == [(None, "PAGO", "20241003"), ("P1", "NOVO", "20241002")]
+    assert rows(frame) == from_scratch(spark, store)
+
+
+def test_a_state_without_its_consumed_loads_is_rebuilt(spark, store):
+    """A state whose commit lost its record of consumed loads (an interrupted write, a
+    state from before the record existed) is never trusted."""
+    load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO")
+    load(spark, store, "20241002", "2024-10-02 06:00:00", P1="PAGO")
+    read_latest(spark, store, KEY)
+    state = state_store(store, KEY, LOAD_ORDER)
+    local_path(join(state.snapshot_uri(state.current().history[-1]), CONSUMED_FILE)).unlink()
+    load(spark, store, "20241003", "2024-10-03 06:00:00", P2="NOVO")
+    frame, how = read_latest(spark, store, KEY)
+    assert how.endswith("rebuilt from all 3 loads")
     assert rows(frame) == from_scratch(spark, store)
 
 
