@@ -29,6 +29,10 @@ def build_local_session(app_name: str = "lakehouse-local-runner") -> SparkSessio
         .config("spark.sql.shuffle.partitions", os.environ.get("LAKEHOUSE_SHUFFLE_PARTITIONS", "8"))
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.warehouse.dir", warehouse)
+        # A table keeps a folder per load date. Past 32 folders Spark lists them with a
+        # distributed job (hundreds of tasks, seconds per read); on a local disk the driver
+        # lists a year of them in milliseconds.
+        .config("spark.sql.sources.parallelPartitionDiscovery.threshold", "1000000")
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.sql.ansi.enabled", "false")
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")

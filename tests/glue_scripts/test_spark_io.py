@@ -184,3 +184,27 @@ def test_reading_a_committed_table_without_rows_explains_itself(spark, store):
         "table importau_bronze.pedidos is committed but holds no rows; load data into its "
         "sources and materialize it again"
     )
+
+
+def test_reading_a_hundred_load_dates_lists_them_on_the_driver(spark, store):
+    """A table keeps a folder per load date; reading 100 of them must not schedule a
+    distributed listing (one task per folder, seconds per read of a year of loads). The
+    one task left reads a file's schema."""
+    days = [f"2024{month:02d}{day:02d}" for month in range(1, 11) for day in range(1, 11)]
+    rows = [row(f"P{d}", "1.00", 1, 1, d) for d in days]
+    written = write_snapshot(spark.createDataFrame(rows, PARTITIONED_SCHEMA), store, BY_DAY)
+    store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
+    tracker = spark.sparkContext.statusTracker()
+    group = "read-a-year"
+    spark.sparkContext.setJobGroup(group, "reading 100 load dates")
+    try:
+        frame = read_table(spark, store)
+        stages = [
+            tracker.getStageInfo(stage)
+            for job in tracker.getJobIdsForGroup(group)
+            for stage in tracker.getJobInfo(job).stageIds
+        ]
+        assert sum(stage.numTasks for stage in stages) <= 1
+    finally:
+        spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
+    assert frame.count() == 100
