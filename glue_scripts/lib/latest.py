@@ -146,23 +146,28 @@ class _Merge:
         lost = previous.where(self._in_partitions(dropped))
         parts = [f.select(*self.keys) for f in (fresh, lost) if f is not None]
         touched = reduce(DataFrame.unionByName, parts).distinct()
+        # Only the keys are scanned to find where the touched keys live; whole rows are then
+        # read from those partitions alone, not from every day the state holds.
+        holding = self._matching(
+            previous.select(*self.keys, *self.partition_by), touched, "left_semi"
+        )
+        rewritten = {self._name(r) for r in holding.select(*self.partition_by).distinct().collect()}
+        rewritten |= set(changed) | set(dropped)
         if dropped:
             candidates = self._matching(read_table(self.spark, self.store), touched, "left_semi")
         else:
-            candidates = self._matching(previous, touched, "left_semi").unionByName(fresh)
+            held = self._read_held(rewritten)
+            prior = None if held is None else self._matching(held, touched, "left_semi")
+            candidates = fresh if prior is None else prior.unionByName(fresh)
         winners = candidates.transform(latest_by_key(self.keys, self.order))
-        holding = self._matching(previous, touched, "left_semi").select(*self.partition_by)
-        rewritten = {self._name(r) for r in holding.distinct().collect()}
-        rewritten |= set(changed) | set(dropped)
         if dropped:
             # An older version coming back from bronze lands in its own load's partition,
             # which then has to keep the state rows it already holds.
             landing = winners.select(*self.partition_by).distinct().collect()
             rewritten |= {self._name(r) for r in landing}
-        held = sorted(rewritten & self._state_partitions())
-        if held:
-            rest = read_table(self.spark, self.state, partitions=held)
-            winners = self._matching(rest, touched, "left_anti").unionByName(winners)
+        held = self._read_held(rewritten)
+        if held is not None:
+            winners = self._matching(held, touched, "left_anti").unionByName(winners)
         self._publish(winners, rewritten, live, keep_versions, replace_all=False)
         return read_table(self.spark, self.state)
 
@@ -203,6 +208,9 @@ class _Merge:
     def _name(self, row) -> str:
         return partition_name(self.partition_by, tuple(str(row[c]) for c in self.partition_by))
 
-    def _state_partitions(self) -> set[str]:
+    def _read_held(self, rewritten: set[str]) -> DataFrame | None:
+        """The current state rows of the partitions in `rewritten` (None: it holds none)."""
         manifest = self.state.current()
-        return {n for n, e in manifest.partitions.items() if e.rows > 0} if manifest else set()
+        live = {n for n, e in manifest.partitions.items() if e.rows > 0} if manifest else set()
+        held = sorted(rewritten & live)
+        return read_table(self.spark, self.state, partitions=held) if held else None
