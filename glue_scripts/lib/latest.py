@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
@@ -27,7 +27,7 @@ from pyspark.sql import functions as F
 
 from glue_scripts.lib.fs import filesystem_for, join
 from glue_scripts.lib.spark_io import read_table, write_snapshot
-from glue_scripts.lib.tables import TableStore, partition_name
+from glue_scripts.lib.tables import TableStore, partition_name, partition_values
 from glue_scripts.lib.transforms import LOAD_ORDER, latest_by_key
 
 STATE_DATABASE = "_lakehouse_state"
@@ -62,26 +62,35 @@ def read_latest(
     """
     source = store.require_current()
     live = {name: e.snapshot for name, e in source.partitions.items() if e.rows > 0}
-    if len(live) <= 1:
+    by = source.partition_by
+    if _loads(live, by) <= 1:
         return read_table(spark, store), "one load: read as it is"
-    state = state_store(store, keys, order, source.partition_by)
+    state = state_store(store, keys, order, by)
     consumed, previous = _load_state(spark, state)
     if previous is not None and consumed == live:
-        return previous, f"state {state.table} is up to date ({len(live)} loads)"
+        return previous, f"state {state.table} is up to date ({_loads(live, by)} loads)"
     if previous is not None:
         changed = sorted(n for n in live if consumed.get(n) != live[n])
         dropped = sorted(n for n in consumed if live.get(n) != consumed[n])
         fresh = read_table(spark, store, partitions=changed) if changed else None
         if fresh is None or _same_columns(previous, fresh):
-            merge = _Merge(spark, store, state, keys, order, source.partition_by)
+            merge = _Merge(spark, store, state, keys, order, by)
             frame = merge.apply(previous, fresh, changed, dropped, live, keep_versions)
-            how = f"{len(changed)} new load(s)" + (
-                f", {len(dropped)} replaced or removed" if dropped else ""
+            how = f"{_loads(changed, by)} new load(s)" + (
+                f", {_loads(dropped, by)} replaced or removed" if dropped else ""
             )
-            return frame, f"state {state.table} + {how} of {len(live)}"
-    merge = _Merge(spark, store, state, keys, order, source.partition_by)
+            return frame, f"state {state.table} + {how} of {_loads(live, by)}"
+    merge = _Merge(spark, store, state, keys, order, by)
     frame = merge.rebuild(live, keep_versions)
-    return frame, f"state {state.table} rebuilt from all {len(live)} loads"
+    return frame, f"state {state.table} rebuilt from all {_loads(live, by)} loads"
+
+
+def _loads(partitions: Iterable[str], partition_by: Sequence[str]) -> int:
+    """How many load dates these partitions hold (the load date is the last partition
+    column; an event source has a partition per event day within a load)."""
+    if not partition_by:
+        return len(set(partitions))
+    return len({partition_values(name)[partition_by[-1]] for name in partitions})
 
 
 def _load_state(spark: SparkSession, state: TableStore) -> tuple[dict[str, str], DataFrame | None]:

@@ -198,3 +198,44 @@ def test_each_key_and_order_has_its_own_state(spark, store):
     assert state_store(store, ["status"], LOAD_ORDER).location != (
         state_store(store, KEY, LOAD_ORDER).location
     )
+
+
+def test_a_source_partitioned_by_event_day_and_load_keeps_that_layout(spark, tmp_path):
+    """An event source (partitioned by event day, then load date): a key's newer version
+    may belong to another event day, and the one it supersedes leaves its folder."""
+    events = TableStore(str(tmp_path / "lake"), "vendas_bronze", "eventos")
+    layout = ("dia", "anomesdia")
+    schema = T.StructType([*SCHEMA.fields[:-1], T.StructField("dia", T.StringType()), SCHEMA[-1]])
+
+    def commit(day: str, ingested_at: str, *rows: tuple[str, str, str]) -> None:
+        data = [(key, status, ingested_at, f"{day}.csv", dia, day) for key, status, dia in rows]
+        written = write_snapshot(spark.createDataFrame(data, schema), events, layout)
+        events.commit(written.snapshot, layout, written.rows_by_partition, replace_all=False)
+
+    commit(
+        "20241001", "2024-10-01 06:00:00", ("P1", "NOVO", "20240930"), ("P2", "NOVO", "20241001")
+    )
+    # One load over two event days: a key is unique within a load, nothing to merge.
+    assert read_latest(spark, events, KEY)[1] == "one load: read as it is"
+    commit("20241002", "2024-10-02 06:00:00", ("P3", "NOVO", "20241002"))
+    read_latest(spark, events, KEY)
+    commit("20241003", "2024-10-03 06:00:00", ("P1", "PAGO", "20241003"))
+    frame, how = read_latest(spark, events, KEY)
+    assert how.endswith("+ 1 new load(s) of 3")
+    expected = read_table(spark, events).transform(latest_by_key(KEY, LOAD_ORDER))
+    assert (
+        rows(frame)
+        == rows(expected)
+        == [
+            ("P1", "PAGO", "20241003"),
+            ("P2", "NOVO", "20241001"),
+            ("P3", "NOVO", "20241002"),
+        ]
+    )
+    state = state_store(events, KEY, LOAD_ORDER, layout).current()
+    assert state.partition_by == layout
+    assert {n: e.rows for n, e in state.partitions.items() if e.rows} == {
+        "dia=20241001/anomesdia=20241001": 1,
+        "dia=20241002/anomesdia=20241002": 1,
+        "dia=20241003/anomesdia=20241003": 1,
+    }
