@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from functools import partial
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.job import GlueJob
-from glue_scripts.lib.parallel import run_concurrently
 from glue_scripts.lib.transforms import latest_by_key
 
 BRONZE = "importau_bronze"
@@ -258,10 +256,9 @@ COLUMN_LINEAGE = {
 
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, "importau_silver_fato_pedido_correlacionado") as job:
-        # Each source's state is merged on its own; side by side, one merge's Spark jobs run
-        # while another reads manifests and commits.
-        reads = [partial(job.read_latest, f"{BRONZE}.{n}", k) for n, k in CURRENT_KEYS.items()]
-        inputs = dict(zip(CURRENT_KEYS, run_concurrently(job.spark, reads), strict=True))
+        inputs = {
+            name: job.read_latest(f"{BRONZE}.{name}", keys) for name, keys in CURRENT_KEYS.items()
+        }
         job.write(TARGET, transform(**inputs), column_lineage=COLUMN_LINEAGE)
 
 

@@ -61,7 +61,7 @@ def materialization_metadata(
         "lakehouse/table_rows": _typed("int", table_rows),
         "lakehouse/snapshot": _typed("text", snapshot),
         "lakehouse/manifest_version": _typed("int", manifest_version),
-        "lakehouse/inputs_read": _typed("json", dict(sorted(inputs.items()))),
+        "lakehouse/inputs_read": _typed("json", dict(inputs)),
     }
     if schema is not None:
         metadata["dagster/column_schema"] = column_schema(schema, spec)
