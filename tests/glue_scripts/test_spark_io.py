@@ -195,7 +195,7 @@ def test_reading_a_hundred_load_dates_lists_them_on_the_driver(spark, store):
     written = write_snapshot(spark.createDataFrame(rows, PARTITIONED_SCHEMA), store, BY_DAY)
     store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
     tracker = spark.sparkContext.statusTracker()
-    group = "read-a-year"
+    group = "read-a-hundred-load-dates"
     spark.sparkContext.setJobGroup(group, "reading 100 load dates")
     try:
         frame = read_table(spark, store)
@@ -206,5 +206,6 @@ def test_reading_a_hundred_load_dates_lists_them_on_the_driver(spark, store):
         ]
         assert sum(stage.numTasks for stage in stages) <= 1
     finally:
-        spark.sparkContext.setLocalProperty("spark.jobGroup.id", None)
+        for key in ("spark.jobGroup.id", "spark.job.description"):
+            spark.sparkContext.setLocalProperty(key, None)
     assert frame.count() == 100
