@@ -164,17 +164,17 @@ class _Merge:
         rewritten |= set(changed) | set(dropped)
         if dropped:
             candidates = self._matching(read_table(self.spark, self.store), touched, "left_semi")
-        else:
-            held = self._read_held(rewritten)
-            prior = None if held is None else self._matching(held, touched, "left_semi")
-            candidates = fresh if prior is None else prior.unionByName(fresh)
-        winners = candidates.transform(latest_by_key(self.keys, self.order))
-        if dropped:
+            winners = candidates.transform(latest_by_key(self.keys, self.order))
             # An older version coming back from bronze lands in its own load's partition,
             # which then has to keep the state rows it already holds.
             landing = winners.select(*self.partition_by).distinct().collect()
             rewritten |= {self._name(r) for r in landing}
-        held = self._read_held(rewritten)
+            held = self._read_held(rewritten)
+        else:
+            held = self._read_held(rewritten)
+            prior = None if held is None else self._matching(held, touched, "left_semi")
+            candidates = fresh if prior is None else prior.unionByName(fresh)
+            winners = candidates.transform(latest_by_key(self.keys, self.order))
         if held is not None:
             winners = self._matching(held, touched, "left_anti").unionByName(winners)
         self._publish(winners, rewritten, live, keep_versions, replace_all=False)
@@ -220,6 +220,6 @@ class _Merge:
     def _read_held(self, rewritten: set[str]) -> DataFrame | None:
         """The current state rows of the partitions in `rewritten` (None: it holds none)."""
         manifest = self.state.current()
-        live = {n for n, e in manifest.partitions.items() if e.rows > 0} if manifest else set()
-        held = sorted(rewritten & live)
+        filled = {n for n, e in manifest.partitions.items() if e.rows > 0} if manifest else set()
+        held = sorted(rewritten & filled)
         return read_table(self.spark, self.state, partitions=held) if held else None

@@ -34,7 +34,12 @@ def store(tmp_path: Path) -> TableStore:
 
 def load(spark, store: TableStore, day: str, ingested_at: str, **status: str) -> None:
     """Commit one load (one `anomesdia` partition), as the bronze job does."""
-    rows = [(key, value, ingested_at, f"{day}.csv", day) for key, value in status.items()]
+    load_rows(spark, store, day, ingested_at, *status.items())
+
+
+def load_rows(spark, store: TableStore, day: str, ingested_at: str, *keyed) -> None:
+    """`load` for (key, status) pairs, whose key may be NULL."""
+    rows = [(key, value, ingested_at, f"{day}.csv", day) for key, value in keyed]
     written = write_snapshot(spark.createDataFrame(rows, SCHEMA), store, BY_DAY)
     store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
 
@@ -160,14 +165,10 @@ def test_a_full_extract_empties_yesterdays_state_partition(spark, store):
 
 
 def test_a_null_key_is_one_key_like_in_a_recompute(spark, store):
-    rows_ = [(None, "NOVO", "2024-10-01 06:00:00", "a.csv", "20241001")]
-    written = write_snapshot(spark.createDataFrame(rows_, SCHEMA), store, BY_DAY)
-    store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
+    load_rows(spark, store, "20241001", "2024-10-01 06:00:00", (None, "NOVO"))
     load(spark, store, "20241002", "2024-10-02 06:00:00", P1="NOVO")
     read_latest(spark, store, KEY)
-    rows_ = [(None, "PAGO", "2024-10-03 06:00:00", "c.csv", "20241003")]
-    written = write_snapshot(spark.createDataFrame(rows_, SCHEMA), store, BY_DAY)
-    store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
+    load_rows(spark, store, "20241003", "2024-10-03 06:00:00", (None, "PAGO"))
     frame, how = read_latest(spark, store, KEY)
     assert how.endswith("+ 1 new load(s) of 3")
     assert rows(frame) == [(None, "PAGO", "20241003"), ("P1", "NOVO", "20241002")]
