@@ -100,9 +100,13 @@ def _load_state(spark: SparkSession, state: TableStore) -> tuple[dict[str, str],
     text = filesystem_for(state.location).read_text(
         join(state.snapshot_uri(manifest.history[-1]), CONSUMED_FILE)
     )
-    if not text:
+    try:
+        consumed = json.loads(text) if text else None
+    except json.JSONDecodeError:
+        consumed = None  # a cut-short record: the state is a cache, rebuild it
+    if not isinstance(consumed, dict):
         return {}, None
-    return json.loads(text), read_table(spark, state)
+    return consumed, read_table(spark, state)
 
 
 def _same_columns(a: DataFrame, b: DataFrame) -> bool:

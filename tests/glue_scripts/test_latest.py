@@ -175,14 +175,19 @@ def test_a_null_key_is_one_key_like_in_a_recompute(spark, store):
     assert rows(frame) == from_scratch(spark, store)
 
 
-def test_a_state_without_its_consumed_loads_is_rebuilt(spark, store):
+@pytest.mark.parametrize("record", [None, '{"anomesdia=2024'], ids=["missing", "cut short"])
+def test_a_state_without_a_readable_record_of_consumed_loads_is_rebuilt(spark, store, record):
     """A state whose commit lost its record of consumed loads (an interrupted write, a
     state from before the record existed) is never trusted."""
     load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO")
     load(spark, store, "20241002", "2024-10-02 06:00:00", P1="PAGO")
     read_latest(spark, store, KEY)
     state = state_store(store, KEY, LOAD_ORDER)
-    local_path(join(state.snapshot_uri(state.current().history[-1]), CONSUMED_FILE)).unlink()
+    path = local_path(join(state.snapshot_uri(state.current().history[-1]), CONSUMED_FILE))
+    if record is None:
+        path.unlink()
+    else:
+        path.write_text(record, encoding="utf-8")
     load(spark, store, "20241003", "2024-10-03 06:00:00", P2="NOVO")
     frame, how = read_latest(spark, store, KEY)
     assert how.endswith("rebuilt from all 3 loads")
