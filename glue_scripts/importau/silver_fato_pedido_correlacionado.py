@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from glue_scripts.importau import fact_changes
+from glue_scripts.lib import masking
 from glue_scripts.lib.job import GlueJob
+from glue_scripts.lib.latest import Latest
+from glue_scripts.lib.previous import previous_output
+from glue_scripts.lib.schema import mismatches
 from glue_scripts.lib.transforms import latest_by_key
 
 BRONZE = "importau_bronze"
@@ -254,12 +262,77 @@ COLUMN_LINEAGE = {
 }
 
 
+def _code_digest() -> str:
+    """Rows carried over were computed by this code: another version recomputes them all."""
+    # This script runs from its file (Glue, the local runner); the module it uses may come
+    # from the library zip, whose loader still gives its source.
+    source = Path(__file__).read_bytes() + inspect.getsource(fact_changes).encode()
+    return hashlib.sha256(source).hexdigest()[:16]
+
+
+def _record(job: GlueJob, latest: Mapping[str, Latest]) -> dict:
+    spec = job.tables[TARGET]
+    key = masking.hash_key(job.args) if masking.needs_key(spec) else b""
+    return {
+        "code": _code_digest(),
+        "mask_key": hashlib.sha256(key).hexdigest()[:16],
+        "inputs": {name: result.version for name, result in latest.items()},
+    }
+
+
+def _why_everything(job: GlueJob, latest: Mapping[str, Latest], record: dict) -> str | None:
+    """Why the whole fact must be recomputed; None when only changed orders need to be."""
+    before = job.built_from(TARGET)
+    if before is None:
+        return "no record of what the fact was built from"
+    if before.get("code") != record["code"]:
+        return "the fact's code changed"
+    if before.get("mask_key") != record["mask_key"]:
+        return "the PII hash key changed"
+    for name, result in latest.items():
+        if result.changes is None or result.changes.since != before["inputs"].get(name):
+            return f"the changes of {name} since the fact's last build are not known"
+    return None
+
+
+def build(
+    job: GlueJob, latest: Mapping[str, Latest], record: dict
+) -> tuple[DataFrame, DataFrame | None, str]:
+    """The fact's new rows, the rows carried over as they are, and how (for the log)."""
+    states = {name: result.frame for name, result in latest.items()}
+    why = _why_everything(job, latest, record)
+    previous = None if why else previous_output(job, TARGET)
+    if why is None and previous is None:
+        why = "the fact holds no rows yet"
+    if why is None and mismatches(previous, job.tables[TARGET]):
+        why = "the fact's columns changed"
+    affected = None
+    if why is None:
+        changes = {name: result.changes for name, result in latest.items()}
+        affected = fact_changes.affected_orders(states, changes)
+        if affected is None:
+            why = f"more than {fact_changes.MAX_ORDERS} orders changed"
+    if why is not None:
+        return transform(**states), None, f"recomputed every order: {why}"
+    inputs = dict(states)
+    for name in ("itens_pedido", "pedidos", "pagamentos"):
+        inputs[name] = fact_changes.only_orders(states[name], affected.orders)
+    carried = fact_changes.without_orders(previous, affected.orders)
+    reasons = "; ".join(affected.reasons) or "nothing changed"
+    how = f"recomputed {len(affected.orders)} order(s) ({reasons}); other rows carried over"
+    return transform(**inputs), carried, how
+
+
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, "importau_silver_fato_pedido_correlacionado") as job:
-        inputs = {
-            name: job.read_latest(f"{BRONZE}.{name}", keys) for name, keys in CURRENT_KEYS.items()
+        latest = {
+            name: job.read_latest_changes(f"{BRONZE}.{name}", keys)
+            for name, keys in CURRENT_KEYS.items()
         }
-        job.write(TARGET, transform(**inputs), column_lineage=COLUMN_LINEAGE)
+        record = _record(job, latest)
+        frame, carried, how = build(job, latest, record)
+        job.log.info(f"{TARGET}: {how}")
+        job.write(TARGET, frame, carried=carried, column_lineage=COLUMN_LINEAGE, built_from=record)
 
 
 if __name__ == "__main__":

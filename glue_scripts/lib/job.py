@@ -8,6 +8,7 @@ identically for every job and on both targets.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -16,9 +17,10 @@ from pyspark.sql import DataFrame
 
 from glue_scripts.lib import latest, masking, quality, report, write_once
 from glue_scripts.lib.args import parse_args, require
+from glue_scripts.lib.fs import filesystem_for, join
 from glue_scripts.lib.pipes import open_pipes
 from glue_scripts.lib.quality import CheckOutcome
-from glue_scripts.lib.schema import conform
+from glue_scripts.lib.schema import SchemaMismatchError, conform, in_spec_order, mismatches
 from glue_scripts.lib.spark_io import (
     WrittenSnapshot,
     count_query,
@@ -32,6 +34,8 @@ from glue_scripts.lib.tables import UNPARTITIONED, Manifest, TableStore, partiti
 
 # Name of the row-count query evaluated together with the rules.
 ROW_COUNTS = "row_counts"
+# Written into an output's snapshot folder; Spark skips files starting with `_`.
+BUILT_FROM_FILE = "_built_from.json"
 
 
 class LineageMismatchError(RuntimeError):
@@ -107,15 +111,37 @@ class GlueJob:
         Same result as `read(table).transform(latest_by_key(keys))`, kept incrementally
         (lib/latest.py) so that a new day does not cost more as the days kept add up.
         """
+        return self.read_latest_changes(table, keys).frame
+
+    def read_latest_changes(self, table: str, keys: Sequence[str]) -> latest.Latest:
+        """`read_latest`, with the state version read and what changed since the previous one
+        (for a job that recomputes only what changed)."""
         store = self.store(table)
         manifest = store.require_current()
-        frame, how = latest.read_latest(self.spark, store, keys, keep_versions=self.keep_versions)
+        result = latest.read_latest(self.spark, store, keys, keep_versions=self.keep_versions)
         self.reads[table] = manifest.version
-        frame.createOrReplaceTempView(table.split(".")[-1])
+        result.frame.createOrReplaceTempView(table.split(".")[-1])
         self.log.info(
-            f"read latest of {table} by {', '.join(keys)} (manifest v{manifest.version}): {how}"
+            f"read latest of {table} by {', '.join(keys)} (manifest v{manifest.version}): "
+            f"{result.how}"
         )
-        return frame
+        return result
+
+    def built_from(self, table: str) -> dict[str, str] | None:
+        """What the current version of an output recorded it was built from (`write`'s
+        `built_from`); None when it recorded nothing or is not committed."""
+        manifest = self.store(table).current()
+        if manifest is None or not manifest.history:
+            return None
+        store = self.store(table)
+        text = filesystem_for(store.location).read_text(
+            join(store.snapshot_uri(manifest.history[-1]), BUILT_FROM_FILE)
+        )
+        try:
+            record = json.loads(text) if text else None
+        except json.JSONDecodeError:
+            return None
+        return record if isinstance(record, dict) else None
 
     def committed_partitions(self, table: str) -> list[dict[str, str]]:
         """The partitions an output table holds now, empty ones included (a job writing a
@@ -147,6 +173,8 @@ class GlueJob:
         extra_checks: Callable[[WrittenSnapshot], Sequence[CheckOutcome]] | None = None,
         extra_metadata: Mapping[str, Any] | None = None,
         partitions: Sequence[Mapping[str, str]] = (),
+        built_from: Mapping[str, Any] | None = None,
+        carried: DataFrame | None = None,
     ) -> None:
         """Publish `frame` as the new content of `table` if its blocking checks pass.
 
@@ -161,6 +189,11 @@ class GlueJob:
                 values of only some partition columns (`{"anomesdia": "20240110"}`) replace
                 every partition matching them. A write-once table keeps the partitions it
                 holds: their rows are dropped from `frame` and they are never replaced.
+            built_from: what the job wants to find again in its next run (`built_from`),
+                such as the versions of the inputs this content was computed from.
+            carried: rows of the table's current version published again as they are
+                (their masks are already applied), next to `frame`'s new rows; the rules
+                see both, as the table will be.
         """
         spec = self.tables[table]
         partition_by = tuple(spec.get("partition_by", ()))
@@ -171,7 +204,10 @@ class GlueJob:
             frame = write_once.without_committed(frame, partition_by, plan.committed)
         key = masking.hash_key(self.args) if masking.needs_key(spec) else None
         spark = frame.sparkSession
-        snapshot, data = write_files(conform(frame, spec, hash_key=key), store, partition_by)
+        content = conform(frame, spec, hash_key=key)
+        if carried is not None:
+            content = content.unionByName(self._carried(table, carried))
+        snapshot, data = write_files(content, store, partition_by)
         data.createOrReplaceTempView(quality.THIS)
         # The row counts ride in the same Spark job as the rules.
         outcomes, extra = quality.evaluate_with_queries(
@@ -197,6 +233,10 @@ class GlueJob:
                 "the previous version remains current. Fix the input and run again."
             )
         extra_metadata = {**(extra_metadata or {}), **plan.metadata(committed_rows)}
+        if built_from is not None:
+            filesystem_for(store.location).create_exclusive(
+                join(store.snapshot_uri(written.snapshot), BUILT_FROM_FILE), json.dumps(built_from)
+            )
         if plan.once and not committed_rows:
             store.discard(written.snapshot)
             self._report_unchanged(table, plan.previous, outcomes, extra_metadata)
@@ -234,6 +274,17 @@ class GlueJob:
             )
         self.report_checks(table, outcomes)
         self.log.info(f"published {table}: {written.rows} row(s), manifest v{manifest.version}")
+
+    def _carried(self, table: str, carried: DataFrame) -> DataFrame:
+        spec = self.tables[table]
+        problems = mismatches(carried, spec)
+        if problems:
+            raise SchemaMismatchError(
+                f"rows carried over into {table} do not match its spec: {'; '.join(problems)}. "
+                "Carry rows only from the table's own version of the same spec; recompute "
+                "everything after a change of columns."
+            )
+        return in_spec_order(carried, spec)
 
     def _report_unchanged(
         self,

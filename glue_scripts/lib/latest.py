@@ -12,6 +12,11 @@ supersedes (a full-extract source: yesterday's), whatever the number of days kep
 A load that was consumed and then replaced or removed is handled the same way: its keys
 are recomputed from every version bronze holds of them. The state is a cache: without one,
 or when the columns changed, it is rebuilt from every load, which gives the same answer.
+
+A merge also tells what it changed (`Changes`): the previous and the current row of each key
+whose content changed, the load columns left out, so a full extract that repeats yesterday's
+rows changes nothing. A consumer that remembers the state version it was built from can then
+recompute only what those keys touch (silver of ImportAu does).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import hashlib
 import json
 import operator
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
@@ -48,14 +54,50 @@ def state_store(
     return TableStore(store.root, STATE_DATABASE, f"{store.database}__{store.table}__{digest}")
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What one state commit changed, relative to the state version `since`: one row per key
+    whose content changed, with the struct columns `before` (NULL for a new key) and `after`
+    (NULL for a removed key) holding every column of the state. None: nothing changed."""
+
+    since: str
+    rows: DataFrame | None
+
+    def values(self, *columns: str) -> DataFrame | None:
+        """The distinct values of `columns` among the changed rows, before and after; None
+        when nothing changed."""
+        if self.rows is None:
+            return None
+        sides = (
+            self.rows.where(F.col(side).isNotNull()).select(
+                *(F.col(f"{side}.{c}").alias(c) for c in columns)
+            )
+            for side in ("before", "after")
+        )
+        return reduce(DataFrame.unionByName, sides).distinct()
+
+
+@dataclass(frozen=True)
+class Latest:
+    """`read_latest`'s answer. `version` is the state version `frame` reads (None without a
+    state); `changes` is what changed since the state's previous version, None when unknown
+    (a state built from scratch)."""
+
+    frame: DataFrame
+    how: str
+    version: str | None = None
+    changes: Changes | None = None
+
+
 def read_latest(
     spark: SparkSession,
     store: TableStore,
     keys: Sequence[str],
     order: Sequence[str] = LOAD_ORDER,
     keep_versions: int = 5,
-) -> tuple[DataFrame, str]:
-    """The table's current version of each key, and how it was obtained (for the job's log).
+) -> Latest:
+    """The table's current version of each key, how it was obtained (for the job's log) and
+    what changed.
 
     Within one load a key is unique (bronze's blocking `chave_unica`), so a table holding a
     single load is returned as it is.
@@ -64,25 +106,35 @@ def read_latest(
     live = {name: e.snapshot for name, e in source.partitions.items() if e.rows > 0}
     by = source.partition_by
     if _loads(live, by) <= 1:
-        return read_table(spark, store), "one load: read as it is"
+        return Latest(read_table(spark, store), "one load: read as it is")
     state = state_store(store, keys, order, by)
     consumed, previous = _load_state(spark, state)
     if previous is not None and consumed == live:
-        return previous, f"state {state.table} is up to date ({_loads(live, by)} loads)"
+        version = state.require_current().history[-1]
+        how = f"state {state.table} is up to date ({_loads(live, by)} loads)"
+        return Latest(previous, how, version, Changes(version, None))
     if previous is not None:
         changed = sorted(n for n in live if consumed.get(n) != live[n])
         dropped = sorted(n for n in consumed if live.get(n) != consumed[n])
         fresh = read_table(spark, store, partitions=changed) if changed else None
         if fresh is None or _same_columns(previous, fresh):
             merge = _Merge(spark, store, state, keys, order, by)
-            frame = merge.apply(previous, fresh, changed, dropped, live, keep_versions)
+            since = state.require_current().history[-1]
+            frame, changes = merge.apply(previous, fresh, changed, dropped, live, keep_versions)
             how = f"{_loads(changed, by)} new load(s)" + (
                 f", {_loads(dropped, by)} replaced or removed" if dropped else ""
             )
-            return frame, f"state {state.table} + {how} of {_loads(live, by)}"
+            version = state.require_current().history[-1]
+            return Latest(
+                frame,
+                f"state {state.table} + {how} of {_loads(live, by)}",
+                version,
+                Changes(since, changes),
+            )
     merge = _Merge(spark, store, state, keys, order, by)
     frame = merge.rebuild(live, keep_versions)
-    return frame, f"state {state.table} rebuilt from all {_loads(live, by)} loads"
+    how = f"state {state.table} rebuilt from all {_loads(live, by)} loads"
+    return Latest(frame, how, state.require_current().history[-1])
 
 
 def _loads(partitions: Iterable[str], partition_by: Sequence[str]) -> int:
@@ -149,8 +201,9 @@ class _Merge:
         dropped: list[str],
         live: dict[str, str],
         keep_versions: int,
-    ) -> DataFrame:
-        """Merge the changed loads (`fresh`) into the state (`previous`).
+    ) -> tuple[DataFrame, DataFrame | None]:
+        """Merge the changed loads (`fresh`) into the state (`previous`); return the new
+        state and its `Changes.rows`.
 
         `dropped` loads were consumed but are now replaced or removed: their current rows
         leave the state, and the older versions of those keys, which the state no longer
@@ -182,7 +235,37 @@ class _Merge:
         if held is not None:
             winners = self._matching(held, touched, "left_anti").unionByName(winners)
         self._publish(winners, rewritten, live, keep_versions, replace_all=False)
-        return read_table(self.spark, self.state)
+        # The rewritten partitions before and after: a row that was not touched is in both,
+        # so comparing them gives the changed keys, read back from files (no plan run again).
+        return read_table(self.spark, self.state), self._changed(held, self._read_held(rewritten))
+
+    def _changed(self, before: DataFrame | None, after: DataFrame | None) -> DataFrame | None:
+        """Keys whose content differs between `before` and `after` (one row each at most),
+        with their rows as the structs `before` and `after`."""
+        if before is None and after is None:
+            return None
+        # Where and when a row was loaded is not its content.
+        load_columns = {*self.order, *self.partition_by}
+        schema = (before if before is not None else after).schema
+        columns = schema.names
+        content = [c for c in columns if c not in load_columns]
+
+        def side(frame: DataFrame | None, name: str) -> DataFrame:
+            if frame is None:
+                frame = self.spark.createDataFrame([], schema)
+            return frame.select(
+                *(F.col(k).alias(f"_{name}_{k}") for k in self.keys),
+                F.struct(*columns).alias(name),
+                F.struct(*content).alias(f"_{name}_content"),
+            )
+
+        same_key = reduce(
+            operator.and_,
+            (F.col(f"_before_{k}").eqNullSafe(F.col(f"_after_{k}")) for k in self.keys),
+        )
+        joined = side(before, "before").join(side(after, "after"), same_key, "full_outer")
+        differ = ~F.col("_before_content").eqNullSafe(F.col("_after_content"))
+        return joined.where(differ).select("before", "after")
 
     def _publish(
         self,

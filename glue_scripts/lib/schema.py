@@ -24,7 +24,22 @@ def conform(
 ) -> DataFrame:
     """Select the spec's columns in the spec's order after checking names and types, with
     the spec's PII masks applied (`hash_key` is required when a column is hashed)."""
-    table = f"{spec['database']}.{spec['name']}"
+    problems = mismatches(frame, spec)
+    if problems:
+        table = f"{spec['database']}.{spec['name']}"
+        raise SchemaMismatchError(
+            f"output of {table} does not match its spec: {'; '.join(problems)}. "
+            "Change the transform's final select or the table spec so they agree."
+        )
+    return apply_masks(in_spec_order(frame, spec), spec, hash_key)
+
+
+def in_spec_order(frame: DataFrame, spec: Mapping[str, Any]) -> DataFrame:
+    return frame.select(*(F.col(c["name"]) for c in spec["columns"]))
+
+
+def mismatches(frame: DataFrame, spec: Mapping[str, Any]) -> list[str]:
+    """How the columns of `frame` differ from the spec's (names and types); empty if not."""
     expected = {c["name"]: normalize_type(c["type"]) for c in spec["columns"]}
     actual = {f.name: normalize_type(f.dataType.simpleString()) for f in frame.schema.fields}
     problems = []
@@ -40,9 +55,4 @@ def conform(
         if c in actual and actual[c] != t
     ]
     problems.extend(wrong)
-    if problems:
-        raise SchemaMismatchError(
-            f"output of {table} does not match its spec: {'; '.join(problems)}. "
-            "Change the transform's final select or the table spec so they agree."
-        )
-    return apply_masks(frame.select(*(F.col(c) for c in expected)), spec, hash_key)
+    return problems

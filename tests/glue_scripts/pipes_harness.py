@@ -23,6 +23,7 @@ class Reported:
 
     materializations: dict[str, dict[str, Any]] = field(default_factory=dict)
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    logs: list[str] = field(default_factory=list)
 
     def value(self, asset: str, name: str) -> Any:
         return self.materializations[asset][name]["raw_value"]
@@ -87,4 +88,6 @@ def _read(messages: Path) -> Reported:
         elif message["method"] == "report_asset_check":
             name = f"{params['asset_key']}:{params['check_name']}"
             reported.checks[name] = params
+        elif message["method"] == "log":
+            reported.logs.append(params["message"])
     return reported

@@ -44,6 +44,12 @@ def load_rows(spark, store: TableStore, day: str, ingested_at: str, *keyed) -> N
     store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
 
 
+def latest(spark, store: TableStore, keys=KEY):
+    """`read_latest`'s frame and account of how it got it."""
+    result = read_latest(spark, store, keys)
+    return result.frame, result.how
+
+
 def rows(frame) -> list[tuple]:
     return sorted(
         (tuple(r[c] for c in ("pedido_id", "status", "anomesdia")) for r in frame.collect()),
@@ -57,7 +63,7 @@ def from_scratch(spark, store) -> list[tuple]:
 
 def test_one_load_is_read_as_it_is_and_keeps_no_state(spark, store):
     load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO", P2="NOVO")
-    frame, how = read_latest(spark, store, KEY)
+    frame, how = latest(spark, store, KEY)
     assert how == "one load: read as it is"
     assert rows(frame) == [("P1", "NOVO", "20241001"), ("P2", "NOVO", "20241001")]
     assert state_store(store, KEY, LOAD_ORDER).current() is None
@@ -66,19 +72,19 @@ def test_one_load_is_read_as_it_is_and_keeps_no_state(spark, store):
 def test_new_loads_merge_into_the_state_and_match_a_recompute(spark, store):
     load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO", P2="NOVO")
     load(spark, store, "20241002", "2024-10-02 06:00:00", P1="PAGO", P3="NOVO")
-    frame, how = read_latest(spark, store, KEY)
+    frame, how = latest(spark, store, KEY)
     state = state_store(store, KEY, LOAD_ORDER)
     assert how == f"state {state.table} rebuilt from all 2 loads"
     expected = [("P1", "PAGO", "20241002"), ("P2", "NOVO", "20241001"), ("P3", "NOVO", "20241002")]
     assert rows(frame) == expected == from_scratch(spark, store)
 
-    again, how = read_latest(spark, store, KEY)
+    again, how = latest(spark, store, KEY)
     assert how == f"state {state.table} is up to date (2 loads)"
     assert rows(again) == expected
     assert state.current().version == 1  # nothing was rewritten
 
     load(spark, store, "20241003", "2024-10-03 06:00:00", P2="CANCELADO", P4="NOVO")
-    frame, how = read_latest(spark, store, KEY)
+    frame, how = latest(spark, store, KEY)
     assert how == f"state {state.table} + 1 new load(s) of 3"
     assert rows(frame) == [
         ("P1", "PAGO", "20241002"),
@@ -95,7 +101,7 @@ def test_an_older_day_loaded_late_does_not_win(spark, store):
     read_latest(spark, store, KEY)
     # Day 1 arrives after days 2 and 3: the newest load date still wins for P1.
     load(spark, store, "20241001", "2024-10-04 06:00:00", P1="NOVO", P5="NOVO")
-    frame, how = read_latest(spark, store, KEY)
+    frame, how = latest(spark, store, KEY)
     assert how.endswith("+ 1 new load(s) of 3")
     assert rows(frame) == [
         ("P1", "PAGO", "20241002"),
@@ -116,13 +122,47 @@ def state_partitions(store: TableStore) -> dict[str, int]:
     return {name: entry.rows for name, entry in manifest.partitions.items() if entry.rows}
 
 
+def changed(result) -> list[tuple]:
+    """`Changes.rows` as (key, status before, status after), None for a missing side."""
+    if result.changes.rows is None:
+        return []
+
+    def status(side):
+        return None if side is None else (side["pedido_id"], side["status"])
+
+    return sorted(
+        ((status(r["before"]), status(r["after"])) for r in result.changes.rows.collect()),
+        key=repr,
+    )
+
+
+def test_a_merge_tells_which_keys_changed_and_a_repeated_row_is_no_change(spark, store):
+    load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO", P2="NOVO")
+    load(spark, store, "20241002", "2024-10-02 06:00:00", P1="NOVO", P2="NOVO")
+    first = read_latest(spark, store, KEY)
+    assert first.changes is None  # built from scratch: what changed is not known
+    # A full extract: P1 repeated as it was, P2 paid, P3 new.
+    load(spark, store, "20241003", "2024-10-03 06:00:00", P1="NOVO", P2="PAGO", P3="NOVO")
+    second = read_latest(spark, store, KEY)
+    assert second.changes.since == first.version != second.version
+    assert changed(second) == [(("P2", "NOVO"), ("P2", "PAGO")), (None, ("P3", "NOVO"))]
+
+    again = read_latest(spark, store, KEY)
+    assert (again.changes.since, again.changes.rows) == (second.version, None)
+
+    remove(spark, store, "20241003")
+    third = read_latest(spark, store, KEY)
+    assert third.changes.since == second.version
+    assert changed(third) == [(("P2", "PAGO"), ("P2", "NOVO")), (("P3", "NOVO"), None)]
+
+
 def test_a_reloaded_day_that_was_consumed_is_merged_again(spark, store):
     load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO", P2="NOVO")
     load(spark, store, "20241002", "2024-10-02 06:00:00", P1="PAGO", P3="NOVO")
     read_latest(spark, store, KEY)
     # Day 2 is loaded again with corrected data: P3 was never there, P1 is still open.
     load(spark, store, "20241002", "2024-10-05 06:00:00", P1="PENDENTE")
-    frame, how = read_latest(spark, store, KEY)
+    frame, how = latest(spark, store, KEY)
     assert how.endswith("+ 1 new load(s), 1 replaced or removed of 2")
     assert rows(frame) == [("P1", "PENDENTE", "20241002"), ("P2", "NOVO", "20241001")]
     assert rows(frame) == from_scratch(spark, store)
@@ -134,7 +174,7 @@ def test_a_removed_day_brings_back_the_older_versions_it_had_superseded(spark, s
     load(spark, store, "20241003", "2024-10-03 06:00:00", P5="NOVO")
     read_latest(spark, store, KEY)
     remove(spark, store, "20241002")
-    frame, how = read_latest(spark, store, KEY)
+    frame, how = latest(spark, store, KEY)
     assert how.endswith("+ 0 new load(s), 1 replaced or removed of 2")
     # P1's day-1 version comes back beside P2 and P4, which day 1's partition kept.
     assert rows(frame) == [
@@ -152,7 +192,7 @@ def test_a_full_extract_empties_yesterdays_state_partition(spark, store):
     next day rewrites one partition, however many days bronze keeps."""
     for day in ("20241001", "20241002", "20241003"):
         load(spark, store, day, f"{day[:4]}-{day[4:6]}-{day[6:]} 06:00:00", P1=day, P2=day)
-        frame, _ = read_latest(spark, store, KEY)
+        frame, _ = latest(spark, store, KEY)
         assert rows(frame) == from_scratch(spark, store)
     assert state_partitions(store) == {"anomesdia=20241003": 2}
     before = state_store(store, KEY, LOAD_ORDER).current().partitions
@@ -169,7 +209,7 @@ def test_a_null_key_is_one_key_like_in_a_recompute(spark, store):
     load(spark, store, "20241002", "2024-10-02 06:00:00", P1="NOVO")
     read_latest(spark, store, KEY)
     load_rows(spark, store, "20241003", "2024-10-03 06:00:00", (None, "PAGO"))
-    frame, how = read_latest(spark, store, KEY)
+    frame, how = latest(spark, store, KEY)
     assert how.endswith("+ 1 new load(s) of 3")
     assert rows(frame) == [(None, "PAGO", "20241003"), ("P1", "NOVO", "20241002")]
     assert rows(frame) == from_scratch(spark, store)
@@ -189,7 +229,7 @@ def test_a_state_without_a_readable_record_of_consumed_loads_is_rebuilt(spark, s
     else:
         path.write_text(record, encoding="utf-8")
     load(spark, store, "20241003", "2024-10-03 06:00:00", P2="NOVO")
-    frame, how = read_latest(spark, store, KEY)
+    frame, how = latest(spark, store, KEY)
     assert how.endswith("rebuilt from all 3 loads")
     assert rows(frame) == from_scratch(spark, store)
 
@@ -197,8 +237,8 @@ def test_a_state_without_a_readable_record_of_consumed_loads_is_rebuilt(spark, s
 def test_each_key_and_order_has_its_own_state(spark, store):
     load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO")
     load(spark, store, "20241002", "2024-10-02 06:00:00", P1="PAGO")
-    by_status, _ = read_latest(spark, store, ["status"])
-    by_key, _ = read_latest(spark, store, KEY)
+    by_status, _ = latest(spark, store, ["status"])
+    by_key, _ = latest(spark, store, KEY)
     assert rows(by_status) == [("P1", "NOVO", "20241001"), ("P1", "PAGO", "20241002")]
     assert rows(by_key) == [("P1", "PAGO", "20241002")]
     assert state_store(store, ["status"], LOAD_ORDER).location != (
@@ -222,11 +262,11 @@ def test_a_source_partitioned_by_event_day_and_load_keeps_that_layout(spark, tmp
         "20241001", "2024-10-01 06:00:00", ("P1", "NOVO", "20240930"), ("P2", "NOVO", "20241001")
     )
     # One load over two event days: a key is unique within a load, nothing to merge.
-    assert read_latest(spark, events, KEY)[1] == "one load: read as it is"
+    assert latest(spark, events, KEY)[1] == "one load: read as it is"
     commit("20241002", "2024-10-02 06:00:00", ("P3", "NOVO", "20241002"))
     read_latest(spark, events, KEY)
     commit("20241003", "2024-10-03 06:00:00", ("P1", "PAGO", "20241003"))
-    frame, how = read_latest(spark, events, KEY)
+    frame, how = latest(spark, events, KEY)
     assert how.endswith("+ 1 new load(s) of 3")
     expected = read_table(spark, events).transform(latest_by_key(KEY, LOAD_ORDER))
     assert (

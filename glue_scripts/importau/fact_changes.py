@@ -1,0 +1,155 @@
+"""Which orders of the correlated fact a run must recompute, from what its inputs changed.
+
+Every row of the fact depends on its order alone: the order's items, the order, its
+payments, the products of its items, the order's supplier and the PTAX of the supplier's
+currency on the order date. So when the state of each input says which keys changed since
+the version the fact was built from (`latest.Changes`), the orders to recompute are:
+
+- the orders of the changed items, orders and payments, before and after the change (an
+  item or a payment may move to another order);
+- the orders holding an item of a changed product;
+- the orders of a changed supplier;
+- for a changed quote, the orders in its currency dated on or after the quote (the PTAX of
+  an order is the last quote on or before its date).
+
+Their rows are recomputed with the fact's own `transform` on only their inputs, and replace
+the previous rows of those orders; every other row is carried over as it was published.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import reduce
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from glue_scripts.lib.latest import Changes
+
+# Beyond this many orders to recompute, recomputing every order costs less than the
+# bookkeeping (and the list of ids stays small enough for a filter the scans push down).
+MAX_ORDERS = 50_000
+
+
+@dataclass(frozen=True)
+class Affected:
+    """The orders to recompute (None for a NULL `pedido_id`) and why, for the job's log."""
+
+    orders: frozenset
+    reasons: tuple[str, ...]
+
+
+# What each input's changed rows tell, as (kind, id, day) rows of one frame: one Spark job
+# collects them all (tiny inputs cost a scheduling round trip per job).
+_CHANGED_IDS = {
+    "itens_pedido": ("order", "pedido_id", None),
+    "pedidos": ("order", "pedido_id", None),
+    "pagamentos": ("order", "pedido_id", None),
+    "produtos": ("product", "produto_id", None),
+    "fornecedores": ("supplier", "fornecedor_id", None),
+    "cambio": ("quote", "moeda", "data_cotacao"),
+}
+
+
+def affected_orders(
+    states: Mapping[str, DataFrame], changes: Mapping[str, Changes]
+) -> Affected | None:
+    """The orders whose rows change, from the changes of each input; None when they are
+    too many to be worth it."""
+    parts = []
+    for name, (kind, id_column, day_column) in _CHANGED_IDS.items():
+        values = changes[name].values(*(c for c in (id_column, day_column) if c))
+        if values is not None:
+            day = F.col(day_column) if day_column else F.lit(None)
+            parts.append(
+                values.select(
+                    F.lit(f"{kind}:{name}").alias("kind"),
+                    F.col(id_column).cast("string").alias("id"),
+                    day.cast("date").alias("day"),
+                )
+            )
+    changed = _collect(parts, limit=MAX_ORDERS)
+    if changed is None:
+        return None
+    orders: dict[str, set] = {}
+    products, suppliers, since = set(), set(), {}
+    for kind, value, day in changed:
+        what, name = kind.split(":", 1)
+        if what == "order":
+            orders.setdefault(f"changed {name}", set()).add(value)
+        elif what == "product" and value is not None:
+            products.add(value)  # a NULL id joins nothing: the fact's joins are not null-safe
+        elif what == "supplier" and value is not None:
+            suppliers.add(value)
+        elif what == "quote" and value is not None and day is not None:
+            since[value] = min(day, since.get(value, day))
+    lookups = []
+    if products:
+        by_product = states["itens_pedido"].where(_member("produto_id", products))
+        lookups.append(_tagged(by_product, "changed produtos"))
+    if suppliers:
+        by_supplier = states["pedidos"].where(_member("fornecedor_id", suppliers))
+        lookups.append(_tagged(by_supplier, "changed fornecedores"))
+    if since:
+        dated = states["pedidos"].join(
+            states["fornecedores"].select("fornecedor_id", "moeda_negociacao"), "fornecedor_id"
+        )
+        # The PTAX of an order is the last quote on or before its date.
+        after_a_quote = reduce(
+            operator.or_,
+            (
+                (F.col("moeda_negociacao") == currency) & (F.col("data_pedido") >= day)
+                for currency, day in sorted(since.items())
+            ),
+        )
+        lookups.append(_tagged(dated.where(after_a_quote), "changed cambio"))
+    found = _collect(lookups, limit=MAX_ORDERS)
+    if found is None:
+        return None
+    for why, value, _ in found:
+        orders.setdefault(why, set()).add(value)
+    everything: set = set()
+    reasons = []
+    for why, ids in orders.items():
+        new = ids - everything
+        everything |= new
+        if new:
+            reasons.append(f"{len(new)} by {why}")
+    if len(everything) > MAX_ORDERS:
+        return None
+    return Affected(frozenset(everything), tuple(reasons))
+
+
+def _tagged(frame: DataFrame, why: str) -> DataFrame:
+    return frame.select(
+        F.lit(why).alias("kind"),
+        F.col("pedido_id").alias("id"),
+        F.lit(None).cast("date").alias("day"),
+    )
+
+
+def _collect(parts: list[DataFrame], limit: int) -> list[tuple] | None:
+    """The distinct rows of `parts` together; None when there are more than `limit`."""
+    if not parts:
+        return []
+    rows = reduce(DataFrame.unionByName, parts).distinct().limit(limit + 1).collect()
+    return None if len(rows) > limit else [tuple(r) for r in rows]
+
+
+def only_orders(frame: DataFrame, orders: frozenset) -> DataFrame:
+    """The rows of `frame` whose `pedido_id` is one of `orders` (NULL matches NULL)."""
+    return frame.where(_member("pedido_id", orders))
+
+
+def without_orders(frame: DataFrame, orders: frozenset) -> DataFrame:
+    return frame.where(~_member("pedido_id", orders))
+
+
+def _member(column: str, values) -> Column:
+    """`column` is one of `values`, never NULL: a NULL value matches a NULL column."""
+    present = sorted(v for v in values if v is not None)
+    # isin on the values, not a join: the Parquet scan skips row groups outside their range.
+    member = F.coalesce(F.col(column).isin(present), F.lit(False)) if present else F.lit(False)
+    return member | F.col(column).isNull() if None in values else member
