@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import reduce
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.latest import Changes
@@ -74,7 +74,7 @@ def affected_orders(
     if changed is None:
         return None
     orders: dict[str, set] = {}
-    products, suppliers, since = set(), set(), {}
+    products, suppliers, quotes = set(), set(), set()
     for kind, value, day in changed:
         what, name = kind.split(":", 1)
         if what == "order":
@@ -84,27 +84,31 @@ def affected_orders(
         elif what == "supplier" and value is not None:
             suppliers.add(value)
         elif what == "quote" and value is not None and day is not None:
-            since[value] = min(day, since.get(value, day))
+            quotes.add((value, day))
     lookups = []
     if products:
-        by_product = states["itens_pedido"].where(_member("produto_id", products))
+        by_product = _matching(states["itens_pedido"], "produto_id", products, "left_semi")
         lookups.append(_tagged(by_product, "changed produtos"))
     if suppliers:
-        by_supplier = states["pedidos"].where(_member("fornecedor_id", suppliers))
+        by_supplier = _matching(states["pedidos"], "fornecedor_id", suppliers, "left_semi")
         lookups.append(_tagged(by_supplier, "changed fornecedores"))
-    if since:
+    if quotes:
         dated = states["pedidos"].join(
             states["fornecedores"].select("fornecedor_id", "moeda_negociacao"), "fornecedor_id"
         )
-        # The PTAX of an order is the last quote on or before its date.
-        after_a_quote = reduce(
+        windows = _quote_windows(states["cambio"], quotes)
+        # The PTAX of an order is the last quote on or before its date: a changed quote
+        # matters to the orders from its date until the next quote of its currency.
+        in_a_window = reduce(
             operator.or_,
             (
-                (F.col("moeda_negociacao") == currency) & (F.col("data_pedido") >= day)
-                for currency, day in sorted(since.items())
+                (F.col("moeda_negociacao") == currency)
+                & (F.col("data_pedido") >= start)
+                & (F.lit(True) if end is None else F.col("data_pedido") < end)
+                for currency, start, end in windows
             ),
         )
-        lookups.append(_tagged(dated.where(after_a_quote), "changed cambio"))
+        lookups.append(_tagged(dated.where(in_a_window), "changed cambio"))
     found = _collect(lookups, limit=MAX_ORDERS)
     if found is None:
         return None
@@ -140,16 +144,50 @@ def _collect(parts: list[DataFrame], limit: int) -> list[tuple] | None:
 
 def only_orders(frame: DataFrame, orders: frozenset) -> DataFrame:
     """The rows of `frame` whose `pedido_id` is one of `orders` (NULL matches NULL)."""
-    return frame.where(_member("pedido_id", orders))
+    return _matching(frame, "pedido_id", orders, "left_semi")
 
 
 def without_orders(frame: DataFrame, orders: frozenset) -> DataFrame:
-    return frame.where(~_member("pedido_id", orders))
+    return _matching(frame, "pedido_id", orders, "left_anti")
 
 
-def _member(column: str, values) -> Column:
-    """`column` is one of `values`, never NULL: a NULL value matches a NULL column."""
-    present = sorted(v for v in values if v is not None)
-    # isin on the values, not a join: the Parquet scan skips row groups outside their range.
-    member = F.coalesce(F.col(column).isin(present), F.lit(False)) if present else F.lit(False)
-    return member | F.col(column).isNull() if None in values else member
+def _matching(frame: DataFrame, column: str, values, how: str) -> DataFrame:
+    """Rows of `frame` whose `column` is (`left_semi`) or is not (`left_anti`) in `values`.
+
+    A join with the values, not `isin`: thousands of literals make the plan itself slow to
+    optimize. NULL matches NULL.
+    """
+    spark = frame.sparkSession
+    ids = spark.createDataFrame([(v,) for v in values], f"_id {_type_of(frame, column)}")
+    same = F.col(column).eqNullSafe(F.col("_id"))
+    present = [v for v in values if v is not None]
+    if how == "left_semi" and present and None not in values:
+        # The range of the ids is a filter the Parquet scan pushes down: it skips the files
+        # and row groups that cannot hold any of them.
+        frame = frame.where(F.col(column).between(min(present), max(present)))
+    return frame.join(F.broadcast(ids), same, how)
+
+
+def _type_of(frame: DataFrame, column: str) -> str:
+    return frame.schema[column].dataType.simpleString()
+
+
+def _quote_windows(cambio: DataFrame, quotes: set) -> list[tuple]:
+    """(currency, start, end) per changed quote: from its date until the next quote of its
+    currency that the current quotes hold (end None: no later quote)."""
+    currencies = sorted({currency for currency, _ in quotes})
+    earliest = min(day for _, day in quotes)
+    later = (
+        cambio.where(F.col("moeda").isin(currencies) & (F.col("data_cotacao") > earliest))
+        .select("moeda", "data_cotacao")
+        .distinct()
+        .collect()
+    )
+    dates: dict = {}
+    for row in later:
+        dates.setdefault(row["moeda"], []).append(row["data_cotacao"])
+    windows = []
+    for currency, day in sorted(quotes):
+        following = [d for d in dates.get(currency, ()) if d > day]
+        windows.append((currency, day, min(following) if following else None))
+    return windows
