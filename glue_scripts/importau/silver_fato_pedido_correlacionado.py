@@ -289,8 +289,9 @@ def _why_everything(job: GlueJob, latest: Mapping[str, Latest], record: dict) ->
         return "the fact's code changed"
     if before.get("mask_key") != record["mask_key"]:
         return "the PII hash key changed"
+    built_from = before.get("inputs") or {}
     for name, result in latest.items():
-        if result.changes is None or result.changes.since != before["inputs"].get(name):
+        if result.changes is None or result.changes.since != built_from.get(name):
             return f"the changes of {name} since the fact's last build are not known"
     return None
 
