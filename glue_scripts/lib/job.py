@@ -8,7 +8,6 @@ identically for every job and on both targets.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -17,7 +16,6 @@ from pyspark.sql import DataFrame
 
 from glue_scripts.lib import latest, masking, quality, report, write_once
 from glue_scripts.lib.args import parse_args, require
-from glue_scripts.lib.fs import filesystem_for, join
 from glue_scripts.lib.pipes import open_pipes
 from glue_scripts.lib.quality import CheckOutcome
 from glue_scripts.lib.schema import SchemaMismatchError, conform, in_spec_order, mismatches
@@ -34,7 +32,7 @@ from glue_scripts.lib.tables import UNPARTITIONED, Manifest, TableStore, partiti
 
 # Name of the row-count query evaluated together with the rules.
 ROW_COUNTS = "row_counts"
-# Written into an output's snapshot folder; Spark skips files starting with `_`.
+# Written into an output's snapshot folder (`TableStore.write_record`).
 BUILT_FROM_FILE = "_built_from.json"
 
 
@@ -127,21 +125,11 @@ class GlueJob:
         )
         return result
 
-    def built_from(self, table: str) -> dict[str, str] | None:
+    def built_from(self, table: str) -> dict[str, Any] | None:
         """What the current version of an output recorded it was built from (`write`'s
         `built_from`); None when it recorded nothing or is not committed."""
-        manifest = self.store(table).current()
-        if manifest is None or not manifest.history:
-            return None
-        store = self.store(table)
-        text = filesystem_for(store.location).read_text(
-            join(store.snapshot_uri(manifest.history[-1]), BUILT_FROM_FILE)
-        )
-        try:
-            record = json.loads(text) if text else None
-        except json.JSONDecodeError:
-            return None
-        return record if isinstance(record, dict) else None
+        last = self.store(table).last_record(BUILT_FROM_FILE)
+        return None if last is None else last[1]
 
     def committed_partitions(self, table: str) -> list[dict[str, str]]:
         """The partitions an output table holds now, empty ones included (a job writing a
@@ -234,9 +222,7 @@ class GlueJob:
             )
         extra_metadata = {**(extra_metadata or {}), **plan.metadata(committed_rows)}
         if built_from is not None:
-            filesystem_for(store.location).create_exclusive(
-                join(store.snapshot_uri(written.snapshot), BUILT_FROM_FILE), json.dumps(built_from)
-            )
+            store.write_record(written.snapshot, BUILT_FROM_FILE, built_from)
         if plan.once and not committed_rows:
             store.discard(written.snapshot)
             self._report_unchanged(table, plan.previous, outcomes, extra_metadata)

@@ -31,7 +31,6 @@ from functools import reduce
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from glue_scripts.lib.fs import filesystem_for, join
 from glue_scripts.lib.spark_io import read_table, write_snapshot
 from glue_scripts.lib.tables import TableStore, partition_name, partition_values
 from glue_scripts.lib.transforms import LOAD_ORDER, latest_by_key
@@ -108,33 +107,30 @@ def read_latest(
     if _loads(live, by) <= 1:
         return Latest(read_table(spark, store), "one load: read as it is")
     state = state_store(store, keys, order, by)
-    consumed, previous = _load_state(spark, state)
+    since, consumed, previous = _load_state(spark, state)
     if previous is not None and consumed == live:
-        version = state.require_current().history[-1]
         how = f"state {state.table} is up to date ({_loads(live, by)} loads)"
-        return Latest(previous, how, version, Changes(version, None))
+        return Latest(previous, how, since, Changes(since, None))
     if previous is not None:
         changed = sorted(n for n in live if consumed.get(n) != live[n])
         dropped = sorted(n for n in consumed if live.get(n) != consumed[n])
         fresh = read_table(spark, store, partitions=changed) if changed else None
         if fresh is None or _same_columns(previous, fresh):
             merge = _Merge(spark, store, state, keys, order, by)
-            since = state.require_current().history[-1]
             frame, changes = merge.apply(previous, fresh, changed, dropped, live, keep_versions)
             how = f"{_loads(changed, by)} new load(s)" + (
                 f", {_loads(dropped, by)} replaced or removed" if dropped else ""
             )
-            version = state.require_current().history[-1]
             return Latest(
                 frame,
                 f"state {state.table} + {how} of {_loads(live, by)}",
-                version,
+                merge.committed,
                 Changes(since, changes),
             )
     merge = _Merge(spark, store, state, keys, order, by)
     frame = merge.rebuild(live, keep_versions)
     how = f"state {state.table} rebuilt from all {_loads(live, by)} loads"
-    return Latest(frame, how, state.require_current().history[-1])
+    return Latest(frame, how, merge.committed)
 
 
 def _loads(partitions: Iterable[str], partition_by: Sequence[str]) -> int:
@@ -145,20 +141,16 @@ def _loads(partitions: Iterable[str], partition_by: Sequence[str]) -> int:
     return len({partition_values(name)[partition_by[-1]] for name in partitions})
 
 
-def _load_state(spark: SparkSession, state: TableStore) -> tuple[dict[str, str], DataFrame | None]:
-    manifest = state.current()
-    if manifest is None or not manifest.history or manifest.rows == 0:
-        return {}, None
-    text = filesystem_for(state.location).read_text(
-        join(state.snapshot_uri(manifest.history[-1]), CONSUMED_FILE)
-    )
-    try:
-        consumed = json.loads(text) if text else None
-    except json.JSONDecodeError:
-        consumed = None  # a cut-short record: the state is a cache, rebuild it
-    if not isinstance(consumed, dict):
-        return {}, None
-    return consumed, read_table(spark, state)
+def _load_state(
+    spark: SparkSession, state: TableStore
+) -> tuple[str | None, dict[str, str], DataFrame | None]:
+    """The state's version, the loads it consumed and its rows; no rows when it must be
+    rebuilt (none yet, or a missing or cut-short record: the state is a cache)."""
+    last = state.last_record(CONSUMED_FILE)
+    if last is None or last[0].rows == 0:
+        return None, {}, None
+    manifest, consumed = last
+    return manifest.history[-1], consumed, read_table(spark, state)
 
 
 def _same_columns(a: DataFrame, b: DataFrame) -> bool:
@@ -185,6 +177,7 @@ class _Merge:
         self.keys = list(keys)
         self.order = list(order)
         self.partition_by = tuple(partition_by)
+        self.committed: str | None = None  # the state version this merge published
 
     def rebuild(self, live: dict[str, str], keep_versions: int) -> DataFrame:
         everything = read_table(self.spark, self.store).transform(
@@ -279,11 +272,9 @@ class _Merge:
         frame = frame.repartition(*self.partition_by)
         written = write_snapshot(frame, self.state, self.partition_by)
         rows = {name: 0 for name in rewritten} | written.rows_by_partition
-        fs = filesystem_for(self.state.location)
-        fs.create_exclusive(
-            join(self.state.snapshot_uri(written.snapshot), CONSUMED_FILE), json.dumps(live)
-        )
+        self.state.write_record(written.snapshot, CONSUMED_FILE, live)
         self.state.commit(written.snapshot, self.partition_by, rows, replace_all=replace_all)
+        self.committed = written.snapshot
         self.state.cleanup(keep_versions)
 
     def _matching(self, frame: DataFrame, touched: DataFrame, how: str) -> DataFrame:

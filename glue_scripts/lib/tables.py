@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from glue_scripts.lib.fs import FileSystem, filesystem_for, join, normalize_root
 
@@ -234,6 +235,24 @@ class TableStore:
                 f"{taken}; another run published them first. Nothing was changed: run again "
                 "to publish the partitions that are still missing"
             )
+
+    def write_record(self, snapshot: str, name: str, record: Any) -> None:
+        """Leave a JSON record in a snapshot folder, before committing it (Spark skips files
+        whose name starts with `_`)."""
+        self._fs.create_exclusive(join(self.snapshot_uri(snapshot), name), json.dumps(record))
+
+    def last_record(self, name: str) -> tuple[Manifest, dict] | None:
+        """The current manifest and the record `name` its last snapshot holds; None when the
+        table is not committed or the record is missing, cut short or not an object."""
+        manifest = self.current()
+        if manifest is None or not manifest.history:
+            return None
+        text = self._fs.read_text(join(self.snapshot_uri(manifest.history[-1]), name))
+        try:
+            record = json.loads(text) if text else None
+        except json.JSONDecodeError:
+            return None
+        return (manifest, record) if isinstance(record, dict) else None
 
     def fingerprint(self, snapshot: str, partition: str = UNPARTITIONED) -> str:
         """A digest of the names, sizes and contents of one partition's files."""
