@@ -37,6 +37,9 @@ RULE_KINDS = (
     "immutable_partitions",
     "sql",
 )
+# What a row_count_equals rule counts (glue_scripts/lib/quality.py): the rows a write
+# publishes, or the whole table as it will be (a write replacing only some partitions).
+ROW_COUNT_OVER = ("written", "table")
 # How the framework masks a PII column in silver and gold (glue_scripts/lib/masking.py):
 # "hash" = keyed HMAC-SHA256 in hex (joins still work, the value is not readable), "redact" =
 # NULL. Bronze keeps the source as it landed; access to it is governed by the catalog.
@@ -381,6 +384,9 @@ def validate_table(spec: TableSpec) -> None:
             _fail(where, f"rules.{rule.name}.columns", f"is required by kind {rule.kind}")
         if rule.kind in ("referential", "row_count_equals") and not rule.params.get("table"):
             _fail(where, f"rules.{rule.name}.params.table", f"is required by kind {rule.kind}")
+        over = rule.params.get("over", "written")
+        if rule.kind == "row_count_equals" and over not in ROW_COUNT_OVER:
+            _fail(where, f"rules.{rule.name}.params.over", f"must be one of {ROW_COUNT_OVER}")
         if rule.kind == "sql" and "failed" not in str(rule.params.get("query", "")):
             _fail(where, f"rules.{rule.name}.params.query", "must select a `failed` count")
         unknown = [c for c in rule.columns if c not in names]

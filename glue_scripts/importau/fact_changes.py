@@ -12,8 +12,10 @@ the version the fact was built from (`latest.Changes`), the orders to recompute 
 - for a changed quote, the orders in its currency dated on or after the quote (the PTAX of
   an order is the last quote on or before its date).
 
-Their rows are recomputed with the fact's own `transform` on only their inputs, and replace
-the previous rows of those orders; every other row is carried over as it was published.
+Their rows are recomputed with the fact's own `transform` on only their inputs. The fact is
+partitioned by the order's month: a run rewrites the months those orders were in and are in
+now, carrying over the other rows of those months as they were published, and leaves every
+other month as it is.
 """
 
 from __future__ import annotations
@@ -23,11 +25,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import reduce
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.latest import Changes
 
+# The fact's partition column, and its value for an order without a date (or an item whose
+# order is missing).
+MONTH = "anomes_pedido"
+NO_MONTH = "000000"
 # Beyond this many orders to recompute, recomputing every order costs less than the
 # bookkeeping (and the list of ids stays small enough for a filter the scans push down).
 MAX_ORDERS = 50_000
@@ -140,6 +146,26 @@ def _collect(parts: list[DataFrame], limit: int) -> list[tuple] | None:
         return []
     rows = reduce(DataFrame.unionByName, parts).distinct().limit(limit + 1).collect()
     return None if len(rows) > limit else [tuple(r) for r in rows]
+
+
+def order_month(order_date: Column) -> Column:
+    """The partition of an order's rows: the month of its date."""
+    return F.coalesce(F.date_format(order_date, "yyyyMM"), F.lit(NO_MONTH))
+
+
+def months_to_rewrite(previous: DataFrame, pedidos: DataFrame, orders: frozenset) -> list[str]:
+    """The months the orders' rows were published in and the months they belong to now.
+
+    An item is in its order's month, so rewriting these months replaces every row of the
+    orders; the month of orders without a date is among them whenever there are orders (an
+    item's order may be missing from `pedidos`).
+    """
+    if not orders:
+        return []
+    before = only_orders(previous, orders).select(MONTH)
+    after = only_orders(pedidos, orders).select(order_month(F.col("data_pedido")).alias(MONTH))
+    found = before.unionByName(after).distinct().collect()
+    return sorted({row[MONTH] for row in found} | {NO_MONTH})
 
 
 def only_orders(frame: DataFrame, orders: frozenset) -> DataFrame:

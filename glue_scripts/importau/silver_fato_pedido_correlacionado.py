@@ -6,6 +6,7 @@ import hashlib
 import inspect
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pyspark.sql import DataFrame, Window
@@ -217,6 +218,7 @@ def transform(
         F.coalesce(F.col("pg.valor_cancelado_brl").cast(MONEY), zero).alias("valor_cancelado_brl"),
         F.col("pg.data_ultimo_vencimento").alias("data_ultimo_vencimento"),
         F.coalesce(F.col("pg.pagamentos"), no_payments).alias("pagamentos"),
+        fact_changes.order_month(F.col("p.data_pedido")).alias(fact_changes.MONTH),
     )
 
 
@@ -259,6 +261,7 @@ COLUMN_LINEAGE = {
     "valor_cancelado_brl": _from("pagamentos", "valor_pago_brl", "status_pagamento"),
     "data_ultimo_vencimento": _from("pagamentos", "data_vencimento"),
     "pagamentos": _from("pagamentos", *(n for n, _ in PAYMENT_FIELDS)),
+    fact_changes.MONTH: _from("pedidos", "data_pedido"),
 }
 
 
@@ -296,10 +299,18 @@ def _why_everything(job: GlueJob, latest: Mapping[str, Latest], record: dict) ->
     return None
 
 
-def build(
-    job: GlueJob, latest: Mapping[str, Latest], record: dict
-) -> tuple[DataFrame, DataFrame | None, str]:
-    """The fact's new rows, the rows carried over as they are, and how (for the log)."""
+@dataclass(frozen=True)
+class Build:
+    """What a run publishes: new rows, rows carried over as they are, the months they replace
+    (None: every month) and how, for the log."""
+
+    frame: DataFrame
+    carried: DataFrame | None
+    months: list[str] | None
+    how: str
+
+
+def build(job: GlueJob, latest: Mapping[str, Latest], record: dict) -> Build:
     states = {name: result.frame for name, result in latest.items()}
     why = _why_everything(job, latest, record)
     previous = None if why else previous_output(job, TARGET)
@@ -314,14 +325,25 @@ def build(
         if affected is None:
             why = f"more than {fact_changes.MAX_ORDERS} orders changed"
     if why is not None:
-        return transform(**states), None, f"recomputed every order: {why}"
+        return Build(transform(**states), None, None, f"recomputed every order: {why}")
     inputs = dict(states)
     for name in ("itens_pedido", "pedidos", "pagamentos"):
         inputs[name] = fact_changes.only_orders(states[name], affected.orders)
-    carried = fact_changes.without_orders(previous, affected.orders)
+    months = fact_changes.months_to_rewrite(previous, states["pedidos"], affected.orders)
+    in_months = previous.where(F.col(fact_changes.MONTH).isin(months))
+    carried = fact_changes.without_orders(in_months, affected.orders)
     reasons = "; ".join(affected.reasons) or "nothing changed"
-    how = f"recomputed {len(affected.orders)} order(s) ({reasons}); other rows carried over"
-    return transform(**inputs), carried, how
+    how = f"recomputed {len(affected.orders)} order(s) ({reasons}); {_rewrote(months)}"
+    return Build(transform(**inputs), carried, months, how)
+
+
+def _rewrote(months: Sequence[str], at_most: int = 6) -> str:
+    if not months:
+        return "rewrote no month"
+    shown = ", ".join(months[:at_most])
+    if len(months) > at_most:
+        shown += f" and {len(months) - at_most} more"
+    return f"rewrote month(s) {shown}, carrying over their other rows; kept the other months"
 
 
 def main(argv: Sequence[str]) -> None:
@@ -331,9 +353,17 @@ def main(argv: Sequence[str]) -> None:
             for name, keys in CURRENT_KEYS.items()
         }
         record = _record(job, latest)
-        frame, carried, how = build(job, latest, record)
-        job.log.info(f"{TARGET}: {how}")
-        job.write(TARGET, frame, carried=carried, column_lineage=COLUMN_LINEAGE, built_from=record)
+        plan = build(job, latest, record)
+        job.log.info(f"{TARGET}: {plan.how}")
+        job.write(
+            TARGET,
+            plan.frame,
+            carried=plan.carried,
+            partitions=[{fact_changes.MONTH: m} for m in plan.months or ()],
+            replace_all=plan.months is None,
+            column_lineage=COLUMN_LINEAGE,
+            built_from=record,
+        )
 
 
 if __name__ == "__main__":

@@ -163,6 +163,7 @@ class GlueJob:
         partitions: Sequence[Mapping[str, str]] = (),
         built_from: Mapping[str, Any] | None = None,
         carried: DataFrame | None = None,
+        replace_all: bool = False,
     ) -> None:
         """Publish `frame` as the new content of `table` if its blocking checks pass.
 
@@ -181,13 +182,17 @@ class GlueJob:
                 such as the versions of the inputs this content was computed from.
             carried: rows of the table's current version published again as they are
                 (their masks are already applied), next to `frame`'s new rows; the rules
-                see both, as the table will be.
+                see both, as they see every row written.
+            replace_all: the write replaces every partition of a partitioned table, also
+                those it holds no rows for (a full recompute); an unpartitioned table is
+                always replaced whole.
         """
         spec = self.tables[table]
         partition_by = tuple(spec.get("partition_by", ()))
         store = self.store(table)
         self._verify_lineage(table)
-        plan = write_once.plan(spec, store, partitions)
+        replaced = [{}] if replace_all and partition_by else partitions
+        plan = write_once.plan(spec, store, replaced)
         if plan.once:
             frame = write_once.without_committed(frame, partition_by, plan.committed)
         key = masking.hash_key(self.args) if masking.needs_key(spec) else None
@@ -197,6 +202,9 @@ class GlueJob:
             content = content.unionByName(self._carried(table, carried))
         snapshot, data = write_files(content, store, partition_by)
         data.createOrReplaceTempView(quality.THIS)
+        if any(quality.counts_whole_table(r) for r in spec.get("rules", [])):
+            kept = self._kept_partitions(store, plan, data, partition_by)
+            kept.createOrReplaceTempView(quality.KEPT)
         # The row counts ride in the same Spark job as the rules.
         outcomes, extra = quality.evaluate_with_queries(
             spark, spec.get("rules", []), {ROW_COUNTS: count_query(quality.THIS, partition_by)}
@@ -231,7 +239,7 @@ class GlueJob:
             written.snapshot,
             partition_by,
             committed_rows,
-            replace_all=not partition_by,
+            replace_all=replace_all or not partition_by,
             run_id=self.run_id,
             **plan.commit_options(store, written.snapshot, committed_rows),
         )
@@ -260,6 +268,22 @@ class GlueJob:
             )
         self.report_checks(table, outcomes)
         self.log.info(f"published {table}: {written.rows} row(s), manifest v{manifest.version}")
+
+    def _kept_partitions(
+        self,
+        store: TableStore,
+        plan: write_once.WritePlan,
+        data: DataFrame,
+        partition_by: tuple[str, ...],
+    ) -> DataFrame:
+        """(name, rows) of the committed partitions the write keeps: those it neither names
+        nor writes rows into (evaluated with the rules, in the same Spark job)."""
+        kept = plan.kept(store.current(), partition_by) if partition_by else {}
+        committed = self.spark.createDataFrame(list(kept.items()), "name string, rows bigint")
+        if not kept:
+            return committed
+        written = data.select(write_once.partition_name_column(partition_by).alias("name"))
+        return committed.join(written.distinct(), "name", "left_anti")
 
     def _carried(self, table: str, carried: DataFrame) -> DataFrame:
         spec = self.tables[table]

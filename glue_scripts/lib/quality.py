@@ -15,6 +15,11 @@ from typing import Any
 from pyspark.sql import SparkSession
 
 THIS = "this"
+# What a partitioned write keeps of the table: (name, rows) of each committed partition it
+# does not replace. `GlueJob.write` registers it for rules that count the whole table.
+KEPT = "kept_partitions"
+# What a `row_count_equals` rule counts: the rows written, or the whole table as it will be.
+OVER = ("written", "table")
 # Rule kinds only the ingestion can evaluate: it alone knows the landing files and counts.
 INGESTION_KINDS = ("row_conservation", "schema_drift")
 # Rule kinds the write evaluates against the table's committed history (lib/write_once.py).
@@ -86,14 +91,28 @@ def compile_rule(rule: Mapping[str, Any]) -> str:
         # The table's grain: as many rows as distinct keys of an input.
         ref = _view(params["table"])
         keys = ", ".join(_q(c) for c in (params.get("keys") or _cols(rule)))
+        rows = f"SELECT COUNT(*) AS n FROM {THIS}"
+        if counts_whole_table(rule):
+            kept = f"SELECT COALESCE(SUM(`rows`), 0) FROM {KEPT}"
+            rows = f"SELECT ({rows}) + ({kept}) AS n"
         return (
             f"SELECT ABS(a.n - b.n) AS failed, a.n AS rows, b.n AS expected_rows FROM "
-            f"(SELECT COUNT(*) AS n FROM {THIS}) a CROSS JOIN "
+            f"({rows}) a CROSS JOIN "
             f"(SELECT COUNT(*) AS n FROM (SELECT DISTINCT {keys} FROM {ref})) b"
         )
     if kind == "sql":
         return params["query"]
     raise RuleError(f"rule {rule['name']!r} has unknown kind {kind!r}")
+
+
+def counts_whole_table(rule: Mapping[str, Any]) -> bool:
+    """A `row_count_equals` rule with `over: table` counts the table as it will be (the
+    written partitions and those the write keeps), not only the rows written: a job that
+    rewrites only some partitions keeps the grain of the whole table checked."""
+    over = (rule.get("params") or {}).get("over", "written")
+    if over not in OVER:
+        raise RuleError(f"rule {rule['name']!r}: `over` must be one of {OVER}, not {over!r}")
+    return rule["kind"] == "row_count_equals" and over == "table"
 
 
 def evaluate_rules(spark: SparkSession, rules: Sequence[Mapping[str, Any]]) -> list[CheckOutcome]:

@@ -98,7 +98,8 @@ def partition_values(name: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in name.split("/") if "=" in part)
 
 
-def _matches(name: str, selectors: Sequence[Mapping[str, str]]) -> bool:
+def matches(name: str, selectors: Sequence[Mapping[str, str]]) -> bool:
+    """Whether partition `name` has the values of one of `selectors` ({} matches every one)."""
     values = partition_values(name)
     return any(all(values.get(c) == v for c, v in s.items()) for s in selectors)
 
@@ -194,16 +195,17 @@ class TableStore:
         """
         for attempt in range(attempts):
             previous = self.current()
-            if previous is not None and previous.partition_by != tuple(partition_by):
+            repartitioned = previous is not None and previous.partition_by != tuple(partition_by)
+            if repartitioned and not replace_all:
                 raise ValueError(
                     f"{self.qualified_name} is partitioned by {list(previous.partition_by)} "
                     f"but this write uses {list(partition_by)}; a change of partitioning needs "
-                    "a new table or an explicit rebuild"
+                    "a new table or a rebuild that replaces every partition"
                 )
             partitions = {} if replace_all or previous is None else dict(previous.partitions)
             if write_once:
                 self._refuse_replacing(partitions, rows_by_partition)
-            for name in [n for n in partitions if _matches(n, replace_matching)]:
+            for name in [n for n in partitions if matches(n, replace_matching)]:
                 del partitions[name]
             for name, rows in rows_by_partition.items():
                 fingerprint = (fingerprints or {}).get(name, "")
@@ -268,7 +270,8 @@ class TableStore:
     def cleanup(
         self, keep_versions: int = 5, uncommitted_grace: timedelta = UNCOMMITTED_GRACE
     ) -> list[str]:
-        """Delete snapshots no longer referenced by the last `keep_versions` manifests.
+        """Delete snapshots no longer referenced by the last `keep_versions` manifests (by a
+        partition, or as the snapshot a manifest committed, which holds its records).
 
         A snapshot that was committed (it is in the log's history) and is referenced by none
         of the kept manifests goes. A snapshot that was never committed goes only once it is
@@ -287,6 +290,8 @@ class TableStore:
             if text:
                 manifest = Manifest.from_json(text)
                 kept.update(e.snapshot for e in manifest.partitions.values())
+                # A commit that replaced no partition still keeps its records there.
+                kept.update(manifest.history[-1:])
                 committed.update(manifest.history)
         # Snapshot ids start with their UTC creation time, so they compare with this cut-off.
         cutoff = f"{datetime.now(UTC) - uncommitted_grace:%Y%m%dT%H%M%S%f}"

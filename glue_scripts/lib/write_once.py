@@ -18,7 +18,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.quality import CheckOutcome, outcome
-from glue_scripts.lib.tables import Manifest, TableStore, partition_name
+from glue_scripts.lib.tables import Manifest, TableStore, matches, partition_name
 
 KIND = "immutable_partitions"
 # Partitions named in a check's metadata, at most (the count is always complete).
@@ -100,6 +100,21 @@ class WritePlan:
             if name not in committed:
                 rows.setdefault(name, 0)
         return rows
+
+    def kept(self, current: Manifest | None, partition_by: Sequence[str]) -> dict[str, int]:
+        """Rows of the committed partitions this write does not name for replacement (it
+        still replaces those it writes rows into)."""
+        if current is None:
+            return {}
+        named = {
+            partition_name(tuple(partition_by), tuple(v[c] for c in partition_by))
+            for v in self.complete
+        }
+        return {
+            name: entry.rows
+            for name, entry in current.partitions.items()
+            if name not in named and not matches(name, self.selectors)
+        }
 
     def metadata(self, rows_by_partition: Mapping[str, int]) -> dict[str, Any]:
         if not self.once:

@@ -29,6 +29,7 @@ from pathlib import Path
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from glue_scripts.importau import fact_changes
 from glue_scripts.importau import gold_agregado_fluxo_de_caixa_mensal as gold_cash
 from glue_scripts.importau import gold_features_risco_cambial_mensal as gold_fx
 from glue_scripts.importau import silver_fato_pedido_correlacionado as silver
@@ -58,7 +59,8 @@ def write_silver(bronze: dict[str, DataFrame], out: Path, *, one_load: bool) -> 
     otherwise the current version of each key is picked first (as DuckDB's SQL does)."""
     loads = {name: bronze[name] for name in SILVER_INPUTS}
     inputs = loads if one_load else silver.current_versions(loads)
-    silver.transform(**inputs).write.mode("overwrite").parquet(str(out / FACT))
+    fact = silver.transform(**inputs).write.mode("overwrite").partitionBy(fact_changes.MONTH)
+    fact.parquet(str(out / FACT))
 
 
 def write_gold(fato: DataFrame, emprestimos: DataFrame, cambio: DataFrame, out: Path) -> None:

@@ -42,36 +42,45 @@ TABLES = {
 INSTALLMENTS = "silver/fato_pedido_correlacionado"
 
 
-def engine_files(out: Path) -> dict[str, str]:
-    """The Parquet files of each table an engine wrote under `out`."""
-    return {table: str(out / table / "*.parquet") for table in TABLES}
+def engine_files(out: Path) -> dict[str, list[str]]:
+    """The Parquet files of each table an engine wrote under `out` (partition folders
+    included), as glob patterns."""
+    return {table: [str(out / table / "**" / "*.parquet")] for table in TABLES}
 
 
-def framework_files(root: str) -> dict[str, str]:
-    """The current Parquet files of each table the framework committed under `root`."""
+def framework_files(root: str) -> dict[str, list[str]]:
+    """The current Parquet files of each table the framework committed under `root`, one
+    pattern per current partition."""
     from glue_scripts.lib.fs import local_path, normalize_root
     from glue_scripts.lib.tables import TableStore
 
     files = {}
     for table in TABLES:
         layer, name = table.split("/")
-        (uri,) = TableStore(normalize_root(root), f"importau_{layer}", name).current_data_uris()
-        files[table] = str(local_path(uri) / "*.parquet")
+        uris = TableStore(normalize_root(root), f"importau_{layer}", name).current_data_uris()
+        files[table] = [str(local_path(uri) / "*.parquet") for uri in uris]
     return files
 
 
-def summary(con, files: dict[str, str]) -> dict[str, dict[str, object]]:
+def _read(patterns: list[str]) -> str:
+    # Without hive_partitioning the partition folders add no column: both engines compare
+    # the columns their files hold.
+    listed = ", ".join("'" + p.replace("'", "''") + "'" for p in patterns)
+    return f"read_parquet([{listed}], hive_partitioning = false)"
+
+
+def summary(con, files: dict[str, list[str]]) -> dict[str, dict[str, object]]:
     """Per table: rows and the exact sum of each money (decimal) or count column."""
     result = {}
     for table, columns in TABLES.items():
-        source = f"read_parquet('{files[table]}')"
+        source = _read(files[table])
         sums = ", ".join(f"sum({c})" for c in columns)
         row = con.execute(f"SELECT count(*), {sums} FROM {source}").fetchone()
         result[table] = {"rows": row[0], **dict(zip(columns, row[1:], strict=True))}
     # The installments inside the fact: each order's array once, as the cash flow reads it.
     row = con.execute(
         "SELECT count(*), sum(p.valor_parcela_brl) FROM (SELECT unnest(pagamentos) AS p FROM "
-        f"(SELECT DISTINCT pedido_id, pagamentos FROM read_parquet('{files[INSTALLMENTS]}')))"
+        f"(SELECT DISTINCT pedido_id, pagamentos FROM {_read(files[INSTALLMENTS])}))"
     ).fetchone()
     result[INSTALLMENTS].update({"installments": row[0], "installments_brl": row[1]})
     return result
@@ -88,7 +97,7 @@ def differences(left: dict, right: dict) -> list[str]:
     return found
 
 
-def compare(left: dict[str, str], right: dict[str, str]) -> list[str]:
+def compare(left: dict[str, list[str]], right: dict[str, list[str]]) -> list[str]:
     """Differences between the tables of two writers (`engine_files`, `framework_files`)."""
     import duckdb
 

@@ -59,7 +59,13 @@ def test_export_publishes_every_table_with_the_catalog_contract(aws, reg, root):
         "Comment": "Order item identifier (the grain).",
         "Parameters": {"pii_class": "none"},
     }
-    assert "/snapshot=snap-x" in fato["StorageDescriptor"]["Location"]
+    # Partitioned by month: each partition has its folder, the table its root.
+    assert fato["StorageDescriptor"]["Location"].endswith(
+        "/importau_silver/fato_pedido_correlacionado"
+    )
+    assert [k["Name"] for k in fato["PartitionKeys"]] == ["anomes_pedido"]
+    caixa = tables["importau_gold.agregado_fluxo_de_caixa_mensal"]
+    assert "/snapshot=snap-x" in caixa["StorageDescriptor"]["Location"]
     params = fato["Parameters"]
     assert params["layer"] == "silver" and params["domain"] == "importau"
     assert params["business_tags"] == "Core Domain"
@@ -82,14 +88,14 @@ def test_export_publishes_every_table_with_the_catalog_contract(aws, reg, root):
 def test_partitions_are_registered_in_chunks_of_100(aws, reg, root):
     commit(root, reg.tables["importau_bronze.cambio"], partitions=BIG_PARTITIONS)
     report = export(reg, aws, root)
-    assert report.writes["BatchCreatePartition"] == 2 + 6  # cambio's 150 in 2 calls, 6 others
+    assert report.writes["BatchCreatePartition"] == 2 + 7  # cambio's 150 in 2 calls, 7 others
     partitions = _glue(aws).get_partitions(DatabaseName="importau_bronze", TableName="cambio")
     registered = partitions["Partitions"]
     assert len(registered) == BIG_PARTITIONS
     first = min(registered, key=lambda p: p["Values"])
     assert first["Values"] == ["20240101"]
     assert first["StorageDescriptor"]["Location"].endswith("snapshot=snap-x/anomesdia=20240101")
-    assert report.partitions_created == BIG_PARTITIONS + 6 * 2
+    assert report.partitions_created == BIG_PARTITIONS + 7 * 2
 
 
 def test_second_export_with_nothing_changed_writes_nothing(aws, reg, root):

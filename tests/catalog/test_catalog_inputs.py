@@ -28,23 +28,21 @@ def _entry(reg, root, name, materialization=None):
 
 def test_unpartitioned_table_points_at_its_current_snapshot(reg, tmp_path):
     root = str(tmp_path)
-    manifest = commit(root, reg.tables[FATO], run_id="run-1", rows=42)
+    manifest = commit(root, reg.tables[RISCO], run_id="run-1", rows=42)
     facts = MaterializationFacts(run_id="run-1", timestamp=1732100000.0, row_count=42)
-    entry = _entry(reg, root, FATO, facts)
+    entry = _entry(reg, root, RISCO, facts)
     body = entry.table_input
     descriptor = body["StorageDescriptor"]
     assert descriptor["Location"].endswith(
-        f"/importau_silver/fato_pedido_correlacionado/snapshot={manifest.partitions[''].snapshot}"
+        f"/importau_gold/features_risco_cambial_mensal/snapshot={manifest.partitions[''].snapshot}"
     )
     assert descriptor["SerdeInfo"]["SerializationLibrary"] == PARQUET_SERDE
     assert body["PartitionKeys"] == [] and entry.partitions is None
     params = body["Parameters"]
     assert params["classification"] == "parquet"
-    assert params["dagster_asset_key"] == "importau/silver/fato_pedido_correlacionado"
-    assert params["upstream_tables"].split(",") == sorted(reg.tables[FATO].upstream)
-    assert params["downstream_tables"] == (
-        "importau_gold.agregado_fluxo_de_caixa_mensal,importau_gold.features_risco_cambial_mensal"
-    )
+    assert params["dagster_asset_key"] == "importau/gold/features_risco_cambial_mensal"
+    assert params["upstream_tables"].split(",") == sorted(reg.tables[RISCO].upstream)
+    assert params["downstream_tables"] == ""
     assert params["last_materialization_run_id"] == "run-1"
     assert params["last_materialization_time"] == "2024-11-20T10:53:20+00:00"
     assert params["last_materialization_row_count"] == "42"

@@ -1,7 +1,8 @@
 """The correlated fact recomputes only the orders a run's loads changed, and publishes the
 same table as a recompute of every order from every load, whatever the loads did: new days,
 a full extract repeating the master data, a renamed product, a moved item or payment, a
-corrected quote back in time, a reloaded day, a removed day."""
+corrected quote back in time, a reloaded day, a removed day, an order moved to another month.
+It rewrites only the months of the orders it recomputes."""
 
 from __future__ import annotations
 
@@ -80,9 +81,16 @@ class Lake:
         (how,) = [m for m in reported.logs if m.startswith(f"{silver.TARGET}: recomputed")]
         return how
 
+    def fact(self) -> TableStore:
+        return TableStore(str(self.root), "importau_silver", "fato_pedido_correlacionado")
+
     def published(self) -> list:
-        store = TableStore(str(self.root), "importau_silver", "fato_pedido_correlacionado")
-        return sorted(read_table(self.spark, store).collect(), key=lambda r: r["item_id"])
+        return sorted(read_table(self.spark, self.fact()).collect(), key=lambda r: r["item_id"])
+
+    def months(self) -> dict[str, tuple[str, int]]:
+        """The snapshot and rows of each month of the fact."""
+        partitions = self.fact().require_current().partitions
+        return {name: (entry.snapshot, entry.rows) for name, entry in partitions.items()}
 
     def recomputed(self) -> list:
         """Every order recomputed from every load, masked like the job masks."""
@@ -112,6 +120,7 @@ def lake(spark, tmp_path_factory) -> Lake:
         "20241001",
         {"pedido_id": "O1", "fornecedor_id": "FBR", "data_pedido": "2024-10-01"},
         {"pedido_id": "O2", "fornecedor_id": "FUS", "data_pedido": "2024-10-01"},
+        {"pedido_id": "O8", "fornecedor_id": "FBR", "data_pedido": "2024-09-20"},
     )
     lake.commit(
         "itens_pedido",
@@ -119,6 +128,7 @@ def lake(spark, tmp_path_factory) -> Lake:
         {"item_id": "I1A", "pedido_id": "O1", "produto_id": "P1"},
         {"item_id": "I1B", "pedido_id": "O1", "produto_id": "P2"},
         {"item_id": "I2", "pedido_id": "O2", "produto_id": "P3"},
+        {"item_id": "I8", "pedido_id": "O8", "produto_id": "P2"},
     )
     lake.commit(
         "pagamentos",
@@ -161,9 +171,14 @@ def test_the_first_build_recomputes_every_order(lake):
         "recomputed every order: no record of what the fact was built from"
     )
     assert lake.published() == lake.recomputed()
+    assert {name: rows for name, (_, rows) in lake.months().items()} == {
+        "anomes_pedido=202409": 1,
+        "anomes_pedido=202410": 5,
+    }
 
 
 def test_a_new_day_recomputes_the_orders_it_touches_and_no_other(lake):
+    september = lake.months()["anomes_pedido=202409"]
     lake.master_data("20241004", suppliers=RENAMED_SUPPLIERS, products=RENAMED_PRODUCTS)
     lake.commit(
         "pedidos",
@@ -190,7 +205,11 @@ def test_a_new_day_recomputes_the_orders_it_touches_and_no_other(lake):
     # New: O5, O6. Changed: O1. Renamed P1: O3 too. Moved I2: O2 and O4. Moved G1: O1 and
     # O5. Renamed Euro AG: O4. The USD quote of 10-04: O6.
     assert recomputed_orders(how) == 6, how
+    assert how.endswith(
+        "rewrote month(s) 000000, 202410, carrying over their other rows; kept the other months"
+    ), how
     assert lake.published() == lake.recomputed()
+    assert lake.months()["anomes_pedido=202409"] == september
 
 
 def test_a_quote_corrected_back_in_time_recomputes_the_orders_that_used_it(lake):
@@ -233,8 +252,27 @@ def test_a_reloaded_day_and_a_removed_day_are_followed_too(lake):
 
 def test_nothing_new_recomputes_nothing(lake):
     how = lake.silver()
-    assert how.endswith("recomputed 0 order(s) (nothing changed); other rows carried over"), how
+    assert how.endswith("recomputed 0 order(s) (nothing changed); rewrote no month"), how
     assert lake.published() == lake.recomputed()
+
+
+def test_an_order_moved_to_another_month_leaves_its_old_month(lake):
+    lake.commit(
+        "pedidos",
+        "20241006",
+        {"pedido_id": "O8", "fornecedor_id": "FBR", "data_pedido": "2024-10-06"},
+        {"pedido_id": "O9", "fornecedor_id": "FBR", "data_pedido": None},
+    )
+    lake.commit(
+        "itens_pedido", "20241006", {"item_id": "I9", "pedido_id": "O9", "produto_id": "P2"}
+    )
+    how = lake.silver()
+    assert recomputed_orders(how) == 2, how
+    assert "rewrote month(s) 000000, 202409, 202410," in how
+    assert lake.published() == lake.recomputed()
+    months = lake.months()
+    assert months["anomes_pedido=202409"][1] == 0
+    assert months["anomes_pedido=000000"][1] == 1
 
 
 def test_another_hash_key_recomputes_every_order(lake):

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from glue_scripts.lib.quality import (
+    KEPT,
     THIS,
     CheckOutcome,
     RuleError,
@@ -78,6 +79,19 @@ CASES: dict[str, tuple[dict, int, dict]] = {
         3,
         {"rows": 8, "expected_rows": 5},
     ),
+    # The rows of the partitions the write keeps count too: 8 written + 3 kept.
+    "row_count_equals_whole_table": (
+        {
+            "kind": "row_count_equals",
+            "params": {
+                "table": "importau_bronze.itens_pedido",
+                "keys": ["item_id"],
+                "over": "table",
+            },
+        },
+        5,
+        {"rows": 11, "expected_rows": 6},
+    ),
     "row_count_equals_columns": (
         {
             "kind": "row_count_equals",
@@ -127,6 +141,10 @@ def outcomes(spark) -> dict[str, CheckOutcome]:
         "itens_pedido": (
             [(f"I{i}", p) for i, p in enumerate(["P1", "P1", "P2", "P3", "P4", "P5"])],
             "item_id string, pedido_id string",
+        ),
+        KEPT: (
+            [("anomes_pedido=202409", 1), ("anomes_pedido=202408", 2)],
+            "name string, rows bigint",
         ),
     }
     for name, (rows, schema) in views.items():
@@ -191,6 +209,17 @@ def test_a_rule_without_columns_is_refused(kind):
     with pytest.raises(RuleError) as err:
         compile_rule({"name": "x", "kind": kind, "params": {"values": ["a"]}})
     assert str(err.value) == f"rule 'x' ({kind}) needs `columns`"
+
+
+def test_a_row_count_over_anything_but_the_written_rows_or_the_table_is_refused():
+    rule = {
+        "name": "x",
+        "kind": "row_count_equals",
+        "params": {"table": "t", "keys": ["k"], "over": "day"},
+    }
+    with pytest.raises(RuleError) as err:
+        compile_rule(rule)
+    assert str(err.value) == "rule 'x': `over` must be one of ('written', 'table'), not 'day'"
 
 
 def test_outcome_takes_severity_and_blocking_from_the_rule():

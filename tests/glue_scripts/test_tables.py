@@ -207,20 +207,19 @@ def test_changing_partition_columns_is_refused(store):
         store.commit("s2", ("ano", "mes"), {"ano=2024/mes=10": 10}, replace_all=False)
     assert str(err.value) == (
         "importau_bronze.pedidos is partitioned by ['anomesdia'] but this write uses "
-        "['ano', 'mes']; a change of partitioning needs a new table or an explicit rebuild"
+        "['ano', 'mes']; a change of partitioning needs a new table or a rebuild that "
+        "replaces every partition"
     )
     # The refused commit left the table as it was.
     assert store.current().version == 1
     assert manifests_on_disk(store) == ["v000000000001.json"]
 
 
-def test_partitioning_an_unpartitioned_table_is_refused(store):
-    store.commit("s1", (), {UNPARTITIONED: 1}, replace_all=True)
-    with pytest.raises(
-        ValueError, match=r"partitioned by \[\] but this write uses \['anomesdia'\]"
-    ):
-        store.commit("s2", BY_DAY, {DAY1: 1}, replace_all=True)
-    assert store.current().partitions == {UNPARTITIONED: PartitionEntry("s1", 1)}
+def test_a_rebuild_may_change_the_partition_columns(store):
+    store.commit("s1", (), {UNPARTITIONED: 10}, replace_all=True)
+    manifest = store.commit("s2", BY_DAY, {DAY1: 4, DAY2: 6}, replace_all=True)
+    assert manifest.partition_by == BY_DAY
+    assert manifest.partitions == {DAY1: PartitionEntry("s2", 4), DAY2: PartitionEntry("s2", 6)}
 
 
 # --- killed runs and concurrent writers ----------------------------------------------------
@@ -364,6 +363,18 @@ def test_cleanup_keeps_every_snapshot_of_the_kept_versions(store):
     assert snapshots_on_disk(store) == [s1, s3]
     assert manifests_on_disk(store) == ["v000000000003.json"]
     assert store.current_data_uris() == [store.data_uri(s1, DAY1), store.data_uri(s3, DAY2)]
+
+
+def test_cleanup_keeps_the_records_of_a_commit_that_replaced_no_partition(store):
+    s1, s2 = snapshot_id(20), snapshot_id(10)
+    write_files(store, s1, DAY1)
+    store.commit(s1, BY_DAY, {DAY1: 1}, replace_all=False)
+    # A run with nothing to rewrite still records what it was built from.
+    store.write_record(s2, "_built_from.json", {"inputs": {"pedidos": 7}})
+    store.commit(s2, BY_DAY, {}, replace_all=False)
+
+    assert store.cleanup(keep_versions=1) == []
+    assert store.last_record("_built_from.json")[1] == {"inputs": {"pedidos": 7}}
 
 
 @pytest.mark.faults

@@ -231,12 +231,14 @@ FATO = TableSpec(
         "with its order, product and supplier, the order's payments aggregated without fanning "
         "out the grain (installments kept as an array), and the PTAX rate of the order date for "
         "the supplier's currency (last quote on or before that date). The latest load of each "
-        "source wins."
+        "source wins. Partitioned by the order's month: a run rewrites only the months of the "
+        "orders its loads changed."
     ),
     owner=OWNER,
     job=SILVER_JOB.name,
     business_tags=(CORE,),
     primary_key=("item_id",),
+    partition_by=("anomes_pedido",),
     upstream=tuple(
         _b(t)
         for t in ("cambio", "fornecedores", "itens_pedido", "pagamentos", "pedidos", "produtos")
@@ -291,13 +293,22 @@ FATO = TableSpec(
             "The order's installments; valor_parcela_brl is each one's own amount (the source "
             "repeats the order total on every installment row).",
         ),
+        Column(
+            "anomes_pedido",
+            ID,
+            "Month of the order date (yyyymm), the partition; 000000 for an order without a "
+            "date or an item whose order is missing.",
+            nullable=False,
+        ),
     ),
     rules=(
+        # Checked on the months a run writes: an item is in its order's month, and a run
+        # rewrites every month an order it recomputes was or is in.
         *key_rules(("item_id",), "fact row"),
         Rule(
             name="grao_um_por_item",
             kind="row_count_equals",
-            params={"table": _b("itens_pedido"), "keys": ["item_id"]},
+            params={"table": _b("itens_pedido"), "keys": ["item_id"], "over": "table"},
             description="The fact has exactly one row per distinct order item.",
         ),
         Rule(
