@@ -60,6 +60,9 @@ class GlueJob:
         self.keep_versions = int(extras.get("keep_versions", 5))
         self.spark = private_session(get_spark(name))
         self.reads: dict[str, int] = {}
+        # Views that hold one row per key (the states `read_latest` registers): counting
+        # their distinct keys is counting their rows.
+        self._unique_views: dict[str, tuple[str, ...]] = {}
         # Tables of one job may be published from several threads (lib/parallel.py).
         self._report_lock = threading.Lock()
 
@@ -100,6 +103,7 @@ class GlueJob:
         self.reads[table] = manifest.version
         view = table.split(".")[-1]
         frame.createOrReplaceTempView(view)
+        self._unique_views.pop(view, None)
         self.log.info(f"read {table} (manifest v{manifest.version}, {manifest.rows} rows)")
         return frame
 
@@ -118,7 +122,9 @@ class GlueJob:
         manifest = store.require_current()
         result = latest.read_latest(self.spark, store, keys, keep_versions=self.keep_versions)
         self.reads[table] = manifest.version
-        result.frame.createOrReplaceTempView(table.split(".")[-1])
+        view = table.split(".")[-1]
+        result.frame.createOrReplaceTempView(view)
+        self._unique_views[view] = tuple(keys)
         self.log.info(
             f"read latest of {table} by {', '.join(keys)} (manifest v{manifest.version}): "
             f"{result.how}"
@@ -207,7 +213,10 @@ class GlueJob:
             kept.createOrReplaceTempView(quality.KEPT)
         # The row counts ride in the same Spark job as the rules.
         outcomes, extra = quality.evaluate_with_queries(
-            spark, spec.get("rules", []), {ROW_COUNTS: count_query(quality.THIS, partition_by)}
+            spark,
+            spec.get("rules", []),
+            {ROW_COUNTS: count_query(quality.THIS, partition_by)},
+            unique_views=self._unique_views,
         )
         counted = rows_by_partition(extra[ROW_COUNTS], partition_by)
         written = WrittenSnapshot(snapshot=snapshot, rows_by_partition=counted, data=data)

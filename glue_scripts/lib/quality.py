@@ -56,8 +56,14 @@ def _view(table: str) -> str:
     return table.split(".")[-1]
 
 
-def compile_rule(rule: Mapping[str, Any]) -> str:
-    """The SQL that counts the rule's failures."""
+def compile_rule(
+    rule: Mapping[str, Any], unique_views: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """The SQL that counts the rule's failures.
+
+    `unique_views`: views known to hold one row per key (view -> key columns), whose
+    distinct keys a `row_count_equals` counts as rows, without a shuffle.
+    """
     kind = rule["kind"]
     params = rule.get("params") or {}
     if kind == "not_null":
@@ -90,7 +96,11 @@ def compile_rule(rule: Mapping[str, Any]) -> str:
     if kind == "row_count_equals":
         # The table's grain: as many rows as distinct keys of an input.
         ref = _view(params["table"])
-        keys = ", ".join(_q(c) for c in (params.get("keys") or _cols(rule)))
+        key_columns = list(params.get("keys") or _cols(rule))
+        keys = ", ".join(_q(c) for c in key_columns)
+        distinct = f"(SELECT DISTINCT {keys} FROM {ref})"
+        if sorted((unique_views or {}).get(ref, ())) == sorted(key_columns):
+            distinct = ref
         rows = f"SELECT COUNT(*) AS n FROM {THIS}"
         if counts_whole_table(rule):
             kept = f"SELECT COALESCE(SUM(`rows`), 0) FROM {KEPT}"
@@ -98,7 +108,7 @@ def compile_rule(rule: Mapping[str, Any]) -> str:
         return (
             f"SELECT ABS(a.n - b.n) AS failed, a.n AS rows, b.n AS expected_rows FROM "
             f"({rows}) a CROSS JOIN "
-            f"(SELECT COUNT(*) AS n FROM (SELECT DISTINCT {keys} FROM {ref})) b"
+            f"(SELECT COUNT(*) AS n FROM {distinct}) b"
         )
     if kind == "sql":
         return params["query"]
@@ -124,16 +134,17 @@ def evaluate_with_queries(
     spark: SparkSession,
     rules: Sequence[Mapping[str, Any]],
     extra_queries: Mapping[str, str],
+    unique_views: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[list[CheckOutcome], dict[str, list[dict[str, Any]]]]:
     """Run every rule's query, and `extra_queries`, as one Spark job.
 
-    The views must already be registered. Each Spark job costs a scheduling round trip,
-    which dominates on small tables, and independent queries of one job run side by side.
-    Returns the outcomes and the rows of each extra query.
+    The views must already be registered (`unique_views`: see `compile_rule`). Each Spark
+    job costs a scheduling round trip, which dominates on small tables, and independent
+    queries of one job run side by side. Returns the outcomes and the rows of each extra query.
     """
     skipped = (*INGESTION_KINDS, *HISTORY_KINDS)
     checked = [r for r in rules if r["kind"] not in skipped]
-    queries = {f"rule:{r['name']}": compile_rule(r) for r in checked}
+    queries = {f"rule:{r['name']}": compile_rule(r, unique_views) for r in checked}
     queries.update(extra_queries)
     rows = run_queries(spark, queries)
     outcomes = []

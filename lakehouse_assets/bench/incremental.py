@@ -73,7 +73,11 @@ def measure(ctx: runs.Context, ratio: float, count: int) -> IncrementalResult:
     # As the framework would choose for a lakehouse holding the whole year.
     with ctx.jit_for([drops.landing]):
         _measure_histories(ctx, drops, result, count)
-    shutil.rmtree(ctx.work / "incremental", ignore_errors=True)
+    # The lakes are large; the run logs stay for reading where the time went.
+    for history in result.histories:
+        shutil.rmtree(
+            ctx.work / "incremental" / f"history-{history.days}" / "lake", ignore_errors=True
+        )
     return result
 
 

@@ -28,11 +28,13 @@ from glue_scripts.importau.gold_features_risco_cambial_mensal import (
 from glue_scripts.importau.gold_features_risco_cambial_mensal import (
     transform as fx_features,
 )
+from glue_scripts.lib import quality
 from glue_scripts.lib.schema import conform
 from lakehouse_assets.domains.importau.specs import FLUXO_DE_CAIXA, RISCO_CAMBIAL
 
 D = Decimal
 ZERO = D("0.00")
+RECONCILES = "pagamentos_reconciliam_com_silver"
 
 
 def month(text: str) -> dt.date:
@@ -197,6 +199,26 @@ def test_cash_flow_is_the_expected_table(spark, cash_collected):
         _flow("2025-03", "BRL", pend="70.00", saida="70.00", n=1),
     )
     assert_basic_rows_equality(cash_collected, sorted(expected.collect()))
+
+
+def test_cash_flow_reconciles_with_the_installments_of_the_fact(spark, cash_inputs, cash):
+    fato, emprestimos = cash_inputs
+    (rule,) = [r for r in FLUXO_DE_CAIXA.payload()["rules"] if r["name"] == RECONCILES]
+    fato.createOrReplaceTempView("fato_pedido_correlacionado")
+    emprestimos.createOrReplaceTempView("emprestimos")
+    try:
+        cash.createOrReplaceTempView(quality.THIS)
+        (reconciled,) = quality.evaluate_rules(spark, [rule])
+        # A month of supplier payments lost on the way: the totals differ.
+        cash.where("NOT (moeda = 'USD')").createOrReplaceTempView(quality.THIS)
+        (lost,) = quality.evaluate_rules(spark, [rule])
+    finally:
+        for view in (quality.THIS, "fato_pedido_correlacionado", "emprestimos"):
+            spark.catalog.dropTempView(view)
+    assert reconciled.passed, reconciled.metadata
+    assert reconciled.metadata["gold_brl"] == reconciled.metadata["silver_brl"] == 1670.0
+    assert not lost.passed
+    assert lost.metadata["gold_brl"] == 670.0
 
 
 def test_cash_flow_output_columns_and_types_are_the_specs(cash):

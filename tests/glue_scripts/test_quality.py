@@ -14,6 +14,7 @@ from glue_scripts.lib.quality import (
     blocking_failures,
     compile_rule,
     evaluate_rules,
+    evaluate_with_queries,
     outcome,
 )
 from lakehouse_assets.specs import Rule
@@ -209,6 +210,27 @@ def test_a_rule_without_columns_is_refused(kind):
     with pytest.raises(RuleError) as err:
         compile_rule({"name": "x", "kind": kind, "params": {"values": ["a"]}})
     assert str(err.value) == f"rule 'x' ({kind}) needs `columns`"
+
+
+def test_a_row_count_against_a_view_of_one_row_per_key_counts_its_rows(spark):
+    rule = {
+        "name": "grain",
+        "kind": "row_count_equals",
+        "params": {"table": "importau_bronze.itens_pedido", "keys": ["item_id"]},
+    }
+    unique = {"itens_pedido": ["item_id"]}
+    assert "DISTINCT" in compile_rule(rule)
+    assert "DISTINCT" not in compile_rule(rule, unique)
+    _register(spark, THIS, [("I1",), ("I2",)], "item_id string")
+    _register(spark, "itens_pedido", [("I1",), ("I2",), ("I3",)], "item_id string")
+    try:
+        counted = evaluate_with_queries(spark, [rule], {}, unique_views=unique)[0]
+        distinct = evaluate_rules(spark, [rule])
+    finally:
+        spark.catalog.dropTempView(THIS)
+        spark.catalog.dropTempView("itens_pedido")
+    assert counted == distinct
+    assert counted[0].metadata == {"failed": 1, "rows": 2, "expected_rows": 3}
 
 
 def test_a_row_count_over_anything_but_the_written_rows_or_the_table_is_refused():

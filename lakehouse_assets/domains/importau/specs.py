@@ -406,9 +406,12 @@ FLUXO_DE_CAIXA = TableSpec(
                 "query": "SELECT CAST(ABS(g.total - s.total) > 0 AS INT) AS failed, "
                 "CAST(g.total AS DOUBLE) AS gold_brl, CAST(s.total AS DOUBLE) AS silver_brl FROM "
                 f"(SELECT COALESCE(SUM({_FLOW_TOTAL}), 0) AS total FROM this) g CROSS JOIN "
-                "(SELECT COALESCE(SUM(p.valor_parcela_brl), 0) AS total FROM "
-                "(SELECT DISTINCT pedido_id, pagamentos FROM fato_pedido_correlacionado) f "
-                "LATERAL VIEW explode(f.pagamentos) x AS p) s"
+                # Each order once: every item of an order carries its installments. Its
+                # total is what is compared, so the arrays themselves are never shuffled.
+                "(SELECT COALESCE(SUM(total), 0) AS total FROM (SELECT DISTINCT pedido_id, "
+                "aggregate(pagamentos, CAST(0 AS DECIMAL(38,2)), "
+                "(acc, p) -> acc + COALESCE(p.valor_parcela_brl, 0)) AS total "
+                "FROM fato_pedido_correlacionado)) s"
             },
             description="Supplier payments in the cash flow add up to the payments in the fact.",
         ),
