@@ -24,7 +24,7 @@ from glue_scripts.lib.spark_io import (
     count_query,
     get_spark,
     private_session,
-    read_table,
+    read_folders,
     rows_by_partition,
     write_files,
 )
@@ -60,6 +60,8 @@ class GlueJob:
         self.keep_versions = int(extras.get("keep_versions", 5))
         self.spark = private_session(get_spark(name))
         self.reads: dict[str, int] = {}
+        # The version of each input `read` gave, for a job that records what it was built from.
+        self.read_manifests: dict[str, Manifest] = {}
         # Views that hold one row per key (the states `read_latest` registers): counting
         # their distinct keys is counting their rows.
         self._unique_views: dict[str, tuple[str, ...]] = {}
@@ -99,8 +101,9 @@ class GlueJob:
         if manifest.rows == 0 and if_empty is not None:
             frame = self.spark.createDataFrame([], if_empty)
         else:
-            frame = read_table(self.spark, store)
+            frame = read_folders(self.spark, store, store.data_uris(manifest))
         self.reads[table] = manifest.version
+        self.read_manifests[table] = manifest
         view = table.split(".")[-1]
         frame.createOrReplaceTempView(view)
         self._unique_views.pop(view, None)

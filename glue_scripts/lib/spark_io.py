@@ -39,7 +39,12 @@ def read_table(
     spark: SparkSession, store: TableStore, partitions: list[str] | None = None
 ) -> DataFrame:
     """The table's current data (or only the named partitions), partition columns included."""
-    uris = store.current_data_uris(partitions)
+    return read_folders(spark, store, store.current_data_uris(partitions))
+
+
+def read_folders(spark: SparkSession, store: TableStore, uris: list[str]) -> DataFrame:
+    """The data of some of the table's folders (`TableStore.data_uris`), partition columns
+    included."""
     if not uris:
         raise EmptyTableError(store.qualified_name)
     reader = spark.read.option("basePath", spark_path(store.location))

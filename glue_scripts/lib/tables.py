@@ -157,12 +157,20 @@ class TableStore:
     def current_data_uris(self, partitions: list[str] | None = None) -> list[str]:
         """Folders of the current data, one per non-empty partition (of `partitions` if
         given)."""
-        manifest = self.require_current()
+        return self.data_uris(self.require_current(), partitions)
+
+    def data_uris(self, manifest: Manifest, partitions: list[str] | None = None) -> list[str]:
+        """Folders of the data of one version, one per non-empty partition (of `partitions`
+        if given)."""
         return [
             self.data_uri(entry.snapshot, name)
             for name, entry in sorted(manifest.partitions.items())
             if entry.rows > 0 and (partitions is None or name in partitions)
         ]
+
+    def has_data(self, uri: str) -> bool:
+        """Whether a data folder is still there (retention deletes old snapshots)."""
+        return self._fs.exists(uri)
 
     def commit(
         self,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from glue_scripts.importau import gold_agregado_fluxo_de_caixa_mensal as cash
 from glue_scripts.importau import silver_fato_pedido_correlacionado as silver
 from glue_scripts.lib import masking
 from glue_scripts.lib.fs import normalize_root
@@ -66,20 +67,35 @@ class Lake:
         self.commit("produtos", day, *products)
 
     def silver(self) -> str:
-        """Run the fact's job; its account of what it recomputed."""
-        reported = run_job(
-            silver.main,
-            [silver.TARGET],
-            root=self.root,
-            landing=self.base / "landing",
-            workdir=self.base / "work",
-        )
+        """Run the fact's job, then the cash flow's, which must equal a recompute from the
+        whole fact; the fact's account of what it recomputed."""
+        reported = self._run(silver)
         assert not reported.failed_checks() - {
             f"importau/silver/fato_pedido_correlacionado:{n}"
             for n in ("total_pedido_confere_itens", "ptax_disponivel")
         }
         (how,) = [m for m in reported.logs if m.startswith(f"{silver.TARGET}: recomputed")]
+        reported = self._run(cash)
+        assert not reported.failed_checks()
+        (self.cash_how,) = [
+            m for m in reported.logs if m.startswith(f"{cash.TARGET}: supplier payments")
+        ]
+        assert self.cash_flow() == self.cash_flow_recomputed(), self.cash_how
         return how
+
+    def _run(self, script):
+        landing, work = self.base / "landing", self.base / "work"
+        return run_job(script.main, [script.TARGET], root=self.root, landing=landing, workdir=work)
+
+    def cash_flow(self) -> list:
+        store = TableStore(str(self.root), "importau_gold", "agregado_fluxo_de_caixa_mensal")
+        return sorted(read_table(self.spark, store).collect())
+
+    def cash_flow_recomputed(self) -> list:
+        fact = read_table(self.spark, self.fact())
+        loans = read_table(self.spark, TableStore(str(self.root), "importau_bronze", "emprestimos"))
+        spec = registry().tables[cash.TARGET].payload()
+        return sorted(conform(cash.transform(fact, loans), spec).collect())
 
     def fact(self) -> TableStore:
         return TableStore(str(self.root), "importau_silver", "fato_pedido_correlacionado")
@@ -136,6 +152,7 @@ def lake(spark, tmp_path_factory) -> Lake:
         {"pagamento_id": "G1", "pedido_id": "O1"},
         {"pagamento_id": "G2", "pedido_id": "O2"},
     )
+    lake.commit("emprestimos", "20241001", {"emprestimo_id": "E1"})
     lake.commit(
         "cambio",
         "20241001",
@@ -171,6 +188,9 @@ def test_the_first_build_recomputes_every_order(lake):
         "recomputed every order: no record of what the fact was built from"
     )
     assert lake.published() == lake.recomputed()
+    assert lake.cash_how.endswith(
+        "computed from the whole fact: no record of what the cash flow was built from"
+    )
     assert {name: rows for name, (_, rows) in lake.months().items()} == {
         "anomes_pedido=202409": 1,
         "anomes_pedido=202410": 5,
@@ -210,6 +230,9 @@ def test_a_new_day_recomputes_the_orders_it_touches_and_no_other(lake):
     ), how
     assert lake.published() == lake.recomputed()
     assert lake.months()["anomes_pedido=202409"] == september
+    assert lake.cash_how.endswith(
+        "supplier payments updated with 2 changed partition(s) of the fact"
+    )
 
 
 def test_a_quote_corrected_back_in_time_recomputes_the_orders_that_used_it(lake):

@@ -1,0 +1,66 @@
+"""What changed in a partitioned input since an output was built from it, partition by partition.
+
+An output that is a sum over its input's rows (a monthly total, a count) need not read the whole
+input again when only some partitions changed: it subtracts what the changed partitions held
+when it was built and adds what they hold now. The output records the input's partitions it was
+built from (`recorded`, kept with `GlueJob.write(built_from=...)`); the next run compares them
+with the input's current manifest (`since`). The old partitions are read from the snapshots the
+recorded version points at, so retention must not have deleted them yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+from glue_scripts.lib.spark_io import read_folders
+from glue_scripts.lib.tables import Manifest, TableStore
+
+
+@dataclass(frozen=True)
+class PartitionDelta:
+    """The changed partitions' rows, as the output was built from them and as they are now
+    (None: no rows), and their names."""
+
+    before: DataFrame | None
+    after: DataFrame | None
+    changed: tuple[str, ...]
+
+
+def recorded(manifest: Manifest) -> dict[str, Any]:
+    """What to record of an input's version to find its changes later."""
+    return {
+        "version": manifest.version,
+        "partition_by": list(manifest.partition_by),
+        "partitions": {name: [e.snapshot, e.rows] for name, e in manifest.partitions.items()},
+    }
+
+
+def since(
+    spark: SparkSession, store: TableStore, built_from: Any, current: Manifest
+) -> tuple[PartitionDelta | None, str]:
+    """The changes of the input between the recorded version and `current`; (None, why) when
+    they cannot be told or are not worth telling."""
+    if not current.partition_by:
+        return None, f"{store.qualified_name} is not partitioned"
+    if not isinstance(built_from, dict) or not isinstance(built_from.get("partitions"), dict):
+        return None, f"no record of the version of {store.qualified_name} it was built from"
+    if built_from.get("partition_by") != list(current.partition_by):
+        return None, f"{store.qualified_name} was partitioned otherwise"
+    old = {name: tuple(entry) for name, entry in built_from["partitions"].items()}
+    new = {name: (e.snapshot, e.rows) for name, e in current.partitions.items()}
+    changed = tuple(sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n)))
+    if changed and len(changed) == len(set(old) | set(new)):
+        return None, f"every partition of {store.qualified_name} changed"
+    before = [store.data_uri(old[n][0], n) for n in changed if n in old and old[n][1] > 0]
+    if not all(store.has_data(uri) for uri in before):
+        return None, f"the version of {store.qualified_name} it was built from is past retention"
+    after = store.data_uris(current, list(changed))
+    delta = PartitionDelta(
+        before=read_folders(spark, store, before) if before else None,
+        after=read_folders(spark, store, after) if after else None,
+        changed=changed,
+    )
+    return delta, ""
