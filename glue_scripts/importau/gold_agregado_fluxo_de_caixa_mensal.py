@@ -14,7 +14,6 @@ from pyspark.sql import functions as F
 from glue_scripts.lib import partition_delta
 from glue_scripts.lib.job import GlueJob
 from glue_scripts.lib.partition_delta import PartitionDelta
-from glue_scripts.lib.previous import previous_output
 from glue_scripts.lib.transforms import latest_by_key, month_start
 
 FACT = "importau_silver.fato_pedido_correlacionado"
@@ -170,40 +169,19 @@ def _code_digest() -> str:
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 
 
-def payments(job: GlueJob, fato: DataFrame, record: dict) -> tuple[DataFrame, str]:
-    """The supplier payments by month and currency, and how they were computed (for the log):
-    updated with the fact's changed months when the previous cash flow says what it was
-    built from, from the whole fact otherwise."""
-    before = job.built_from(TARGET)
-    delta, why = None, ""
-    if before is None:
-        why = "no record of what the cash flow was built from"
-    elif before.get("code") != record["code"]:
-        why = "the cash flow's code changed"
-    else:
-        manifest = job.read_manifests[FACT]
-        delta, why = partition_delta.since(job.spark, job.store(FACT), before.get("fact"), manifest)
-    previous = None if delta is None else previous_output(job, TARGET)
-    if delta is not None and previous is None:
-        delta, why = None, "the cash flow holds no rows yet"
-    if delta is None:
-        return supplier_payments_by_month(fato), f"computed from the whole fact: {why}"
-    how = f"updated with {len(delta.changed)} changed partition(s) of the fact"
-    return updated_payments(previous, delta), how
-
-
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, "importau_gold_agregado_fluxo_de_caixa_mensal") as job:
         fato = job.read(FACT)
         loans = loan_installments_by_month(job.read_latest(LOANS, ["emprestimo_id"]))
-        record = {
-            "code": _code_digest(),
-            "fact": partition_delta.recorded(job.read_manifests[FACT]),
-        }
-        by_month, how = payments(job, fato, record)
+        last = partition_delta.since_last_build(job, TARGET, FACT, _code_digest())
+        if last.delta is None:
+            by_month, how = supplier_payments_by_month(fato), f"from the whole fact: {last.why}"
+        else:
+            by_month = updated_payments(last.previous, last.delta)
+            how = f"updated with {len(last.delta.changed)} changed partition(s) of the fact"
         job.log.info(f"{TARGET}: supplier payments {how}")
         job.write(
-            TARGET, combine(by_month, loans), column_lineage=COLUMN_LINEAGE, built_from=record
+            TARGET, combine(by_month, loans), column_lineage=COLUMN_LINEAGE, built_from=last.record
         )
 
 

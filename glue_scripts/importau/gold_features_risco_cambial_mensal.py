@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from glue_scripts.importau import fact_changes
+from glue_scripts.lib import partition_delta
 from glue_scripts.lib.job import GlueJob
+from glue_scripts.lib.partition_delta import PartitionDelta
+from glue_scripts.lib.tables import partition_values
 from glue_scripts.lib.transforms import latest_by_key, month_start
 
 FACT = "importau_silver.fato_pedido_correlacionado"
@@ -49,6 +56,11 @@ def quote_stats_by_month(cambio: DataFrame) -> DataFrame:
 
 
 def transform(fato: DataFrame, cambio: DataFrame) -> DataFrame:
+    return with_quote_stats(order_features(fato), cambio)
+
+
+def order_features(fato: DataFrame) -> DataFrame:
+    """The features of the orders of each supplier, currency and month (`ORDER_FEATURES`)."""
     items = _foreign_items(fato)
     by_items = items.groupBy(*KEYS).agg(
         F.sum("valor_total_item").cast(MONEY).alias("valor_pedidos_brl"),
@@ -68,12 +80,54 @@ def transform(fato: DataFrame, cambio: DataFrame) -> DataFrame:
             F.avg("prazo_dias").cast("double").alias("prazo_medio_pagamento_dias"),
         )
     )
-    features = by_items.join(by_orders, on=KEYS, how="inner").join(
+    features = by_items.join(by_orders, on=KEYS, how="inner")
+    return features.select(*KEYS, F.col("qtd_pedidos").cast("bigint"), *ORDER_FEATURES[1:])
+
+
+# Features computed from the month's orders alone, in the table's order.
+ORDER_FEATURES = (
+    "qtd_pedidos",
+    "valor_pedidos_brl",
+    "exposicao_moeda_estrangeira",
+    "exposicao_aberta_brl",
+    "ptax_media_pedidos",
+    "prazo_medio_pagamento_dias",
+    "dias_desde_ultima_cotacao",
+)
+
+
+def updated_order_features(previous: DataFrame, delta: PartitionDelta) -> DataFrame:
+    """`order_features` of the whole fact, from the previous features and the fact's changed
+    months: the features of other months are kept, those of the changed months recomputed.
+
+    A row's month is its orders' month, which is the fact's partition.
+    """
+    months, undated = [], False
+    for name in delta.changed:
+        value = partition_values(name)[fact_changes.MONTH]
+        if value == fact_changes.NO_MONTH:
+            undated = True
+        else:
+            months.append(date(int(value[:4]), int(value[4:]), 1))
+    month = F.col("mes_referencia")
+    changed = month.isin(months) | (month.isNull() if undated else F.lit(False))
+    kept = previous.where(~changed).select(*KEYS, *ORDER_FEATURES)
+    if delta.after is None:
+        return kept
+    fresh = order_features(delta.after)
+    return kept.unionByName(
+        fresh.select(*(F.col(c).cast(kept.schema[c].dataType) for c in kept.columns))
+    )
+
+
+def with_quote_stats(features: DataFrame, cambio: DataFrame) -> DataFrame:
+    """The order features with their month's quote statistics, in the table's columns."""
+    features = features.join(
         F.broadcast(quote_stats_by_month(cambio)), on=["moeda", "mes_referencia"], how="left"
     )
     return features.select(
         *KEYS,
-        F.col("qtd_pedidos").cast("bigint"),
+        "qtd_pedidos",
         "valor_pedidos_brl",
         "exposicao_moeda_estrangeira",
         "exposicao_aberta_brl",
@@ -107,8 +161,19 @@ COLUMN_LINEAGE = {
 
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, "importau_gold_features_risco_cambial_mensal") as job:
-        frame = transform(job.read(FACT), job.read_latest(QUOTES, ["data_cotacao", "moeda"]))
-        job.write(TARGET, frame, column_lineage=COLUMN_LINEAGE)
+        fato = job.read(FACT)
+        cambio = job.read_latest(QUOTES, ["data_cotacao", "moeda"])
+        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+        last = partition_delta.since_last_build(job, TARGET, FACT, code)
+        if last.delta is None:
+            features, how = order_features(fato), f"from the whole fact: {last.why}"
+        else:
+            features = updated_order_features(last.previous, last.delta)
+            how = f"recomputed for {len(last.delta.changed)} changed partition(s) of the fact"
+        # Quote statistics are few: always from every quote, a late quote changes its month.
+        job.log.info(f"{TARGET}: order features {how}")
+        frame = with_quote_stats(features, cambio)
+        job.write(TARGET, frame, column_lineage=COLUMN_LINEAGE, built_from=last.record)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """What changed in a partitioned input since an output was built from it, partition by partition.
 
-An output that is a sum over its input's rows (a monthly total, a count) need not read the whole
-input again when only some partitions changed: it subtracts what the changed partitions held
-when it was built and adds what they hold now. The output records the input's partitions it was
-built from (`recorded`, kept with `GlueJob.write(built_from=...)`); the next run compares them
-with the input's current manifest (`since`). The old partitions are read from the snapshots the
+An output computed partition by partition of its input (a monthly total, features by month)
+need not read the whole input again when only some partitions changed: it takes back what the
+changed partitions gave when it was built and adds what they give now. The output records the
+input's partitions it was built from (`since_last_build` returns the record to pass to
+`GlueJob.write(built_from=...)`); the next run compares them with the input's current
+manifest (`since`). The old partitions are read from the snapshots the
 recorded version points at, so retention must not have deleted them yet.
 """
 
@@ -15,6 +16,8 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
+from glue_scripts.lib.job import GlueJob
+from glue_scripts.lib.previous import previous_output
 from glue_scripts.lib.spark_io import read_folders
 from glue_scripts.lib.tables import Manifest, TableStore
 
@@ -66,3 +69,36 @@ def since(
         changed=changed,
     )
     return delta, ""
+
+
+@dataclass(frozen=True)
+class SinceLastBuild:
+    """An output's previous content and the changes of its input since; or, when the output
+    must be computed from the whole input, why (`delta` and `previous` None). `record` is
+    what the output's write keeps (`built_from`)."""
+
+    record: dict[str, Any]
+    delta: PartitionDelta | None
+    previous: DataFrame | None
+    why: str
+
+
+def since_last_build(job: GlueJob, output: str, input_table: str, code: str) -> SinceLastBuild:
+    """What changed in `input_table` (read with `job.read`) since `output` was built from it.
+
+    `code` is a digest of the code computing the output: rows computed by other code are
+    never kept.
+    """
+    record = {"code": code, "inputs": {input_table: recorded(job.read_manifests[input_table])}}
+    before = job.built_from(output)
+    if before is None:
+        return SinceLastBuild(record, None, None, f"no record of what {output} was built from")
+    if before.get("code") != code:
+        return SinceLastBuild(record, None, None, f"the code of {output} changed")
+    manifest = job.read_manifests[input_table]
+    last = (before.get("inputs") or {}).get(input_table)
+    delta, why = since(job.spark, job.store(input_table), last, manifest)
+    previous = None if delta is None else previous_output(job, output)
+    if delta is not None and previous is None:
+        delta, why = None, f"{output} holds no rows yet"
+    return SinceLastBuild(record, delta, previous, why)

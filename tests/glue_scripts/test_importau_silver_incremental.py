@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from glue_scripts.importau import gold_agregado_fluxo_de_caixa_mensal as cash
+from glue_scripts.importau import gold_features_risco_cambial_mensal as fx
 from glue_scripts.importau import silver_fato_pedido_correlacionado as silver
 from glue_scripts.lib import masking
 from glue_scripts.lib.fs import normalize_root
@@ -67,8 +68,8 @@ class Lake:
         self.commit("produtos", day, *products)
 
     def silver(self) -> str:
-        """Run the fact's job, then the cash flow's, which must equal a recompute from the
-        whole fact; the fact's account of what it recomputed."""
+        """Run the fact's job, then the gold jobs, whose tables must equal a recompute from
+        the whole fact; the fact's account of what it recomputed."""
         reported = self._run(silver)
         assert not reported.failed_checks() - {
             f"importau/silver/fato_pedido_correlacionado:{n}"
@@ -81,6 +82,10 @@ class Lake:
             m for m in reported.logs if m.startswith(f"{cash.TARGET}: supplier payments")
         ]
         assert self.cash_flow() == self.cash_flow_recomputed(), self.cash_how
+        reported = self._run(fx)
+        assert not reported.failed_checks()
+        (self.fx_how,) = [m for m in reported.logs if m.startswith(f"{fx.TARGET}: order features")]
+        assert self.fx_features() == self.fx_features_recomputed(), self.fx_how
         return how
 
     def _run(self, script):
@@ -90,6 +95,16 @@ class Lake:
     def cash_flow(self) -> list:
         store = TableStore(str(self.root), "importau_gold", "agregado_fluxo_de_caixa_mensal")
         return sorted(read_table(self.spark, store).collect())
+
+    def fx_features(self) -> list:
+        store = TableStore(str(self.root), "importau_gold", "features_risco_cambial_mensal")
+        return sorted(read_table(self.spark, store).collect())
+
+    def fx_features_recomputed(self) -> list:
+        fact = read_table(self.spark, self.fact())
+        quotes = read_table(self.spark, TableStore(str(self.root), "importau_bronze", "cambio"))
+        spec = registry().tables[fx.TARGET].payload()
+        return sorted(conform(fx.transform(fact, quotes), spec).collect())
 
     def cash_flow_recomputed(self) -> list:
         fact = read_table(self.spark, self.fact())
@@ -190,7 +205,8 @@ def test_the_first_build_recomputes_every_order(lake):
     )
     assert lake.published() == lake.recomputed()
     assert lake.cash_how.endswith(
-        "computed from the whole fact: no record of what the cash flow was built from"
+        "supplier payments from the whole fact: no record of what "
+        "importau_gold.agregado_fluxo_de_caixa_mensal was built from"
     )
     assert {name: rows for name, (_, rows) in lake.months().items()} == {
         "anomes_pedido=202409": 10,
@@ -234,6 +250,7 @@ def test_a_new_day_recomputes_the_orders_it_touches_and_no_other(lake):
     assert lake.cash_how.endswith(
         "supplier payments updated with 2 changed partition(s) of the fact"
     )
+    assert lake.fx_how.endswith("order features recomputed for 2 changed partition(s) of the fact")
 
 
 def test_a_quote_corrected_back_in_time_recomputes_the_orders_that_used_it(lake):
