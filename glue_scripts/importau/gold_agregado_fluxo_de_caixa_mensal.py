@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Sequence
 from functools import reduce
-from pathlib import Path
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -164,16 +162,11 @@ COLUMN_LINEAGE = {
 }
 
 
-def _code_digest() -> str:
-    """Totals carried over were computed by this code: another version recomputes them."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-
-
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, "importau_gold_agregado_fluxo_de_caixa_mensal") as job:
         fato = job.read(FACT)
         loans = loan_installments_by_month(job.read_latest(LOANS, ["emprestimo_id"]))
-        last = partition_delta.since_last_build(job, TARGET, FACT, _code_digest())
+        last = partition_delta.since_last_build(job, TARGET, FACT, __file__)
         if last.delta is None:
             by_month, how = supplier_payments_by_month(fato), f"from the whole fact: {last.why}"
         else:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
@@ -163,8 +161,7 @@ def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, "importau_gold_features_risco_cambial_mensal") as job:
         fato = job.read(FACT)
         cambio = job.read_latest(QUOTES, ["data_cotacao", "moeda"])
-        code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-        last = partition_delta.since_last_build(job, TARGET, FACT, code)
+        last = partition_delta.since_last_build(job, TARGET, FACT, __file__)
         if last.delta is None:
             features, how = order_features(fato), f"from the whole fact: {last.why}"
         else:

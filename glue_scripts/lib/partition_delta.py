@@ -11,7 +11,9 @@ recorded version points at, so retention must not have deleted them yet.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
@@ -83,12 +85,13 @@ class SinceLastBuild:
     why: str
 
 
-def since_last_build(job: GlueJob, output: str, input_table: str, code: str) -> SinceLastBuild:
+def since_last_build(job: GlueJob, output: str, input_table: str, script: str) -> SinceLastBuild:
     """What changed in `input_table` (read with `job.read`) since `output` was built from it.
 
-    `code` is a digest of the code computing the output: rows computed by other code are
-    never kept.
+    `script` is the file of the job computing the output: what another version of it computed
+    is never kept.
     """
+    code = hashlib.sha256(Path(script).read_bytes()).hexdigest()[:16]
     record = {"code": code, "inputs": {input_table: recorded(job.read_manifests[input_table])}}
     before = job.built_from(output)
     if before is None:
