@@ -108,7 +108,10 @@ def updated_order_features(previous: DataFrame, delta: PartitionDelta) -> DataFr
         else:
             months.append(date(int(value[:4]), int(value[4:]), 1))
     month = F.col("mes_referencia")
-    changed = month.isin(months) | (month.isNull() if undated else F.lit(False))
+    # Null-safe: a row kept must not vanish because its month is NULL.
+    changed = (month.isNotNull() & month.isin(months)) | (
+        month.isNull() if undated else F.lit(False)
+    )
     kept = previous.where(~changed).select(*KEYS, *ORDER_FEATURES)
     if delta.after is None:
         return kept
