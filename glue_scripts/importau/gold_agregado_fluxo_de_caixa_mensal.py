@@ -167,11 +167,7 @@ def main(argv: Sequence[str]) -> None:
         fato = job.read(FACT)
         loans = loan_installments_by_month(job.read_latest(LOANS, ["emprestimo_id"]))
         last = partition_delta.since_last_build(job, TARGET, FACT, __file__)
-        if last.delta is None:
-            by_month, how = supplier_payments_by_month(fato), f"from the whole fact: {last.why}"
-        else:
-            by_month = updated_payments(last.previous, last.delta)
-            how = f"updated with {len(last.delta.changed)} changed partition(s) of the fact"
+        by_month, how = last.content(supplier_payments_by_month(fato), updated_payments)
         job.log.info(f"{TARGET}: supplier payments {how}")
         job.write(
             TARGET, combine(by_month, loans), column_lineage=COLUMN_LINEAGE, built_from=last.record

@@ -165,13 +165,9 @@ def main(argv: Sequence[str]) -> None:
         fato = job.read(FACT)
         cambio = job.read_latest(QUOTES, ["data_cotacao", "moeda"])
         last = partition_delta.since_last_build(job, TARGET, FACT, __file__)
-        if last.delta is None:
-            features, how = order_features(fato), f"from the whole fact: {last.why}"
-        else:
-            features = updated_order_features(last.previous, last.delta)
-            how = f"recomputed for {len(last.delta.changed)} changed partition(s) of the fact"
-        # Quote statistics are few: always from every quote, a late quote changes its month.
+        features, how = last.content(order_features(fato), updated_order_features)
         job.log.info(f"{TARGET}: order features {how}")
+        # Quote statistics are few: always from every quote, a late quote changes its month.
         frame = with_quote_stats(features, cambio)
         job.write(TARGET, frame, column_lineage=COLUMN_LINEAGE, built_from=last.record)
 

@@ -12,6 +12,7 @@ recorded version points at, so retention must not have deleted them yet.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,16 @@ class SinceLastBuild:
     delta: PartitionDelta | None
     previous: DataFrame | None
     why: str
+
+    def content(
+        self, whole: DataFrame, update: Callable[[DataFrame, PartitionDelta], DataFrame]
+    ) -> tuple[DataFrame, str]:
+        """`whole` (computed from the whole input) or `update(previous, delta)`, and which
+        of the two, for the job's log."""
+        if self.delta is None:
+            return whole, f"from the whole input: {self.why}"
+        updated = update(self.previous, self.delta)
+        return updated, f"updated from {len(self.delta.changed)} changed partition(s) of the input"
 
 
 def since_last_build(job: GlueJob, output: str, input_table: str, script: str) -> SinceLastBuild:

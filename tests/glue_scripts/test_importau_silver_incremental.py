@@ -205,7 +205,7 @@ def test_the_first_build_recomputes_every_order(lake):
     )
     assert lake.published() == lake.recomputed()
     assert lake.cash_how.endswith(
-        "supplier payments from the whole fact: no record of what "
+        "supplier payments from the whole input: no record of what "
         "importau_gold.agregado_fluxo_de_caixa_mensal was built from"
     )
     assert {name: rows for name, (_, rows) in lake.months().items()} == {
@@ -248,9 +248,9 @@ def test_a_new_day_recomputes_the_orders_it_touches_and_no_other(lake):
     assert lake.published() == lake.recomputed()
     assert lake.months()["anomes_pedido=202409"] == september
     assert lake.cash_how.endswith(
-        "supplier payments updated with 2 changed partition(s) of the fact"
+        "supplier payments updated from 2 changed partition(s) of the input"
     )
-    assert lake.fx_how.endswith("order features recomputed for 2 changed partition(s) of the fact")
+    assert lake.fx_how.endswith("order features updated from 2 changed partition(s) of the input")
 
 
 def test_a_quote_corrected_back_in_time_recomputes_the_orders_that_used_it(lake):
