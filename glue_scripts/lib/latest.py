@@ -3,11 +3,16 @@
 Bronze keeps every load of a source (one `anomesdia` partition each), and a consumer wants
 one current version per key (`transforms.latest_by_key`). Recomputing that from every load
 costs more with each day kept. Instead the result is kept as a state table next to the
-lakehouse (`_lakehouse_state/<database>__<table>__<digest>`), partitioned like the source:
-its partition `anomesdia=D` holds the rows of load D that are still current. A new load
-touches only the keys it brings: their rows leave the partitions that held them, and the
-winners land in theirs. So a new day rewrites the new day and the partitions whose keys it
-supersedes (a full-extract source: yesterday's), whatever the number of days kept.
+lakehouse (`_lakehouse_state/<database>__<table>__<digest>`), partitioned by the week of the
+load (`load_week`, the week's Monday): its partition `load_week=W` holds the rows of the loads
+of week W that are still current. A new load touches only the keys it brings: their rows
+leave the partitions that held them, and the winners land in their week's. So a new day
+rewrites its week and the weeks whose keys it supersedes (a full-extract source: yesterday's),
+whatever the number of days kept.
+
+Weeks, not days: every read of the state opens one file per partition, and a consumer reads
+the states several times a run; a year of daily partitions made each read cost a second more
+than a month of them. A week bounds what a day rewrites to seven days of rows.
 
 A load that was consumed and then replaced or removed is handled the same way: its keys
 are recomputed from every version bronze holds of them. The state is a cache: without one,
@@ -24,8 +29,10 @@ from __future__ import annotations
 import hashlib
 import json
 import operator
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
@@ -38,6 +45,28 @@ from glue_scripts.lib.transforms import LOAD_ORDER, latest_by_key
 STATE_DATABASE = "_lakehouse_state"
 # Written into the snapshot folder of each state commit; Spark skips files starting with `_`.
 CONSUMED_FILE = "_consumed.json"
+# The state's partition column: the Monday (yyyyMMdd) of the week of the row's load.
+WEEK = "load_week"
+DATE = re.compile(r"[0-9]{8}")
+
+
+def load_week(load: str) -> str:
+    """The state partition of a load date (yyyyMMdd): its week's Monday. A load value that is
+    not such a date is a partition of its own. `week_of` is the same function in Spark."""
+    if DATE.fullmatch(load):
+        try:
+            day = datetime.strptime(load, "%Y%m%d")
+        except ValueError:
+            return load
+        return (day - timedelta(days=day.weekday())).strftime("%Y%m%d")
+    return load
+
+
+def week_of(load: F.Column) -> F.Column:
+    day = F.to_date(load, "yyyyMMdd")
+    # dayofweek: Sunday 1 .. Saturday 7; days since Monday: (dayofweek + 5) % 7.
+    monday = F.date_format(F.date_sub(day, (F.dayofweek(day) + 5) % 7), "yyyyMMdd")
+    return F.when(load.rlike("^[0-9]{8}$") & day.isNotNull(), monday).otherwise(load)
 
 
 def state_store(
@@ -48,7 +77,7 @@ def state_store(
 ) -> TableStore:
     # The layout is in the name: a state of another layout is never read, and never refuses
     # a commit for being partitioned differently.
-    layout = [list(keys), list(order), list(partition_by)]
+    layout = [list(keys), list(order), list(partition_by), WEEK]
     digest = hashlib.sha256(json.dumps(layout).encode()).hexdigest()[:10]
     return TableStore(store.root, STATE_DATABASE, f"{store.database}__{store.table}__{digest}")
 
@@ -150,7 +179,15 @@ def _load_state(
     if last is None or last[0].rows == 0:
         return None, {}, None
     manifest, consumed = last
-    return manifest.history[-1], consumed, read_table(spark, state)
+    return manifest.history[-1], consumed, _read_state(spark, state)
+
+
+def _read_state(
+    spark: SparkSession, state: TableStore, partitions: list[str] | None = None
+) -> DataFrame:
+    """The state's rows (of some of its partitions) as the source's rows: the week column is
+    the state's layout, not data."""
+    return read_table(spark, state, partitions).drop(WEEK)
 
 
 def _same_columns(a: DataFrame, b: DataFrame) -> bool:
@@ -184,7 +221,7 @@ class _Merge:
             latest_by_key(self.keys, self.order)
         )
         self._publish(everything, set(), live, keep_versions, replace_all=True)
-        return read_table(self.spark, self.state)
+        return _read_state(self.spark, self.state)
 
     def apply(
         self,
@@ -206,19 +243,16 @@ class _Merge:
         parts = [f.select(*self.keys) for f in (fresh, lost) if f is not None]
         touched = reduce(DataFrame.unionByName, parts).distinct()
         # Only the keys are scanned to find where the touched keys live; whole rows are then
-        # read from those partitions alone, not from every day the state holds.
-        holding = self._matching(
-            previous.select(*self.keys, *self.partition_by), touched, "left_semi"
-        )
-        rewritten = {self._name(r) for r in holding.select(*self.partition_by).distinct().collect()}
-        rewritten |= set(changed) | set(dropped)
+        # read from those partitions alone, not from every week the state holds.
+        holding = self._matching(previous.select(*self.keys, self.load), touched, "left_semi")
+        rewritten = self._weeks(holding)
+        rewritten |= {self._week(partition_values(n)[self.load]) for n in [*changed, *dropped]}
         if dropped:
             candidates = self._matching(read_table(self.spark, self.store), touched, "left_semi")
             winners = candidates.transform(latest_by_key(self.keys, self.order))
-            # An older version coming back from bronze lands in its own load's partition,
-            # which then has to keep the state rows it already holds.
-            landing = winners.select(*self.partition_by).distinct().collect()
-            rewritten |= {self._name(r) for r in landing}
+            # An older version coming back from bronze lands in its own load's week, which
+            # then has to keep the state rows it already holds.
+            rewritten |= self._weeks(winners)
             held = self._read_held(rewritten)
         else:
             held = self._read_held(rewritten)
@@ -230,7 +264,8 @@ class _Merge:
         self._publish(winners, rewritten, live, keep_versions, replace_all=False)
         # The rewritten partitions before and after: a row that was not touched is in both,
         # so comparing them gives the changed keys, read back from files (no plan run again).
-        return read_table(self.spark, self.state), self._changed(held, self._read_held(rewritten))
+        after = self._read_held(rewritten)
+        return _read_state(self.spark, self.state), self._changed(held, after)
 
     def _changed(self, before: DataFrame | None, after: DataFrame | None) -> DataFrame | None:
         """Keys whose content differs between `before` and `after` (one row each at most),
@@ -269,11 +304,11 @@ class _Merge:
         replace_all: bool,
     ) -> None:
         # One file per partition: a state of a year of loads is read as often as bronze.
-        frame = frame.repartition(*self.partition_by)
-        written = write_snapshot(frame, self.state, self.partition_by)
+        frame = frame.withColumn(WEEK, week_of(F.col(self.load))).repartition(WEEK)
+        written = write_snapshot(frame, self.state, (WEEK,))
         rows = {name: 0 for name in rewritten} | written.rows_by_partition
         self.state.write_record(written.snapshot, CONSUMED_FILE, live)
-        self.state.commit(written.snapshot, self.partition_by, rows, replace_all=replace_all)
+        self.state.commit(written.snapshot, (WEEK,), rows, replace_all=replace_all)
         self.committed = written.snapshot
         self.state.cleanup(keep_versions)
 
@@ -292,12 +327,22 @@ class _Merge:
         values = F.concat_ws("/", *(F.concat(F.lit(f"{c}="), F.col(c)) for c in self.partition_by))
         return values.isin(*names)
 
-    def _name(self, row) -> str:
-        return partition_name(self.partition_by, tuple(str(row[c]) for c in self.partition_by))
+    @property
+    def load(self) -> str:
+        """The load date column: the source's last partition column."""
+        return self.partition_by[-1]
+
+    def _week(self, load: str) -> str:
+        return partition_name((WEEK,), (load_week(load),))
+
+    def _weeks(self, frame: DataFrame) -> set[str]:
+        """The state partitions the loads of `frame`'s rows belong to."""
+        loads = frame.select(self.load).distinct().collect()
+        return {self._week(str(r[self.load])) for r in loads}
 
     def _read_held(self, rewritten: set[str]) -> DataFrame | None:
         """The current state rows of the partitions in `rewritten` (None: it holds none)."""
         manifest = self.state.current()
         filled = {n for n, e in manifest.partitions.items() if e.rows > 0} if manifest else set()
         held = sorted(rewritten & filled)
-        return read_table(self.spark, self.state, partitions=held) if held else None
+        return _read_state(self.spark, self.state, held) if held else None

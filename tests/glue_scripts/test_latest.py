@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from glue_scripts.lib.fs import join, local_path
-from glue_scripts.lib.latest import CONSUMED_FILE, read_latest, state_store
+from glue_scripts.lib.latest import CONSUMED_FILE, load_week, read_latest, state_store, week_of
 from glue_scripts.lib.spark_io import read_table, write_snapshot
 from glue_scripts.lib.tables import TableStore
 from glue_scripts.lib.transforms import LOAD_ORDER, latest_by_key
@@ -169,39 +170,69 @@ def test_a_reloaded_day_that_was_consumed_is_merged_again(spark, store):
 
 
 def test_a_removed_day_brings_back_the_older_versions_it_had_superseded(spark, store):
-    load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO", P2="NOVO", P4="NOVO")
-    load(spark, store, "20241002", "2024-10-02 06:00:00", P1="PAGO", P3="NOVO")
-    load(spark, store, "20241003", "2024-10-03 06:00:00", P5="NOVO")
+    # One load a week: each lands in a state partition of its own.
+    load(spark, store, "20240924", "2024-09-24 06:00:00", P1="NOVO", P2="NOVO", P4="NOVO")
+    load(spark, store, "20241001", "2024-10-01 06:00:00", P1="PAGO", P3="NOVO")
+    load(spark, store, "20241008", "2024-10-08 06:00:00", P5="NOVO")
     read_latest(spark, store, KEY)
-    remove(spark, store, "20241002")
+    remove(spark, store, "20241001")
     frame, how = latest(spark, store, KEY)
     assert how.endswith("+ 0 new load(s), 1 replaced or removed of 2")
-    # P1's day-1 version comes back beside P2 and P4, which day 1's partition kept.
+    # P1's first version comes back beside P2 and P4, which its week's partition kept.
     assert rows(frame) == [
-        ("P1", "NOVO", "20241001"),
-        ("P2", "NOVO", "20241001"),
-        ("P4", "NOVO", "20241001"),
-        ("P5", "NOVO", "20241003"),
+        ("P1", "NOVO", "20240924"),
+        ("P2", "NOVO", "20240924"),
+        ("P4", "NOVO", "20240924"),
+        ("P5", "NOVO", "20241008"),
     ]
     assert rows(frame) == from_scratch(spark, store)
-    assert state_partitions(store) == {"anomesdia=20241001": 3, "anomesdia=20241003": 1}
+    assert state_partitions(store) == {"load_week=20240923": 3, "load_week=20241007": 1}
 
 
-def test_a_full_extract_empties_yesterdays_state_partition(spark, store):
-    """Master data arrives whole every day: the state keeps only today's partition, so the
-    next day rewrites one partition, however many days bronze keeps."""
-    for day in ("20241001", "20241002", "20241003"):
+def test_a_full_extract_empties_last_weeks_state_partition(spark, store):
+    """Master data arrives whole every day: the state keeps only the current week's
+    partition, so a new day rewrites at most two partitions, however many days bronze
+    keeps."""
+    for day in ("20241004", "20241005", "20241006"):  # Friday to Sunday
         load(spark, store, day, f"{day[:4]}-{day[4:6]}-{day[6:]} 06:00:00", P1=day, P2=day)
         frame, _ = latest(spark, store, KEY)
         assert rows(frame) == from_scratch(spark, store)
-    assert state_partitions(store) == {"anomesdia=20241003": 2}
+    assert state_partitions(store) == {"load_week=20240930": 2}
     before = state_store(store, KEY, LOAD_ORDER).current().partitions
-    load(spark, store, "20241004", "2024-10-04 06:00:00", P1="20241004", P2="20241004")
+    load(spark, store, "20241007", "2024-10-07 06:00:00", P1="20241007", P2="20241007")
     read_latest(spark, store, KEY)
     after = state_store(store, KEY, LOAD_ORDER).current().partitions
     touched = {n for n in after if before.get(n) != after[n]}
-    assert touched == {"anomesdia=20241003", "anomesdia=20241004"}
-    assert state_partitions(store) == {"anomesdia=20241004": 2}
+    assert touched == {"load_week=20240930", "load_week=20241007"}
+    assert state_partitions(store) == {"load_week=20241007": 2}
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        "20241007",
+        "20241013",
+        "20241006",
+        "20240101",
+        "20241231",
+        "20240229",
+        "20241399",
+        "2024101",
+        "batch-17",
+        "",
+    ],
+)
+def test_theweek_of_a_load_is_the_same_on_the_driver_and_in_spark(spark, load):
+    """The merge names the partitions it rewrites on the driver and writes rows to them in
+    Spark: both must give a load the same week (a value that is no date is its own)."""
+    in_spark = spark.createDataFrame([(load,)], "anomesdia string").select(
+        week_of(F.col("anomesdia")).alias("w")
+    )
+    assert in_spark.first()["w"] == load_week(load)
+    if load in ("20241007", "20241013"):
+        assert load_week(load) == "20241007"  # Monday to Sunday
+    if load in ("20241399", "2024101", "batch-17", ""):
+        assert load_week(load) == load
 
 
 def test_a_null_key_is_one_key_like_in_a_recompute(spark, store):
@@ -246,9 +277,10 @@ def test_each_key_and_order_has_its_own_state(spark, store):
     )
 
 
-def test_a_source_partitioned_by_event_day_and_load_keeps_that_layout(spark, tmp_path):
+def test_a_source_partitioned_by_event_day_and_load_is_kept_by_load_week(spark, tmp_path):
     """An event source (partitioned by event day, then load date): a key's newer version
-    may belong to another event day, and the one it supersedes leaves its folder."""
+    may belong to another event day. The state keeps rows by the week of their load, the
+    event day as a column."""
     events = TableStore(str(tmp_path / "lake"), "vendas_bronze", "eventos")
     layout = ("dia", "anomesdia")
     schema = T.StructType([*SCHEMA.fields[:-1], T.StructField("dia", T.StringType()), SCHEMA[-1]])
@@ -279,9 +311,5 @@ def test_a_source_partitioned_by_event_day_and_load_keeps_that_layout(spark, tmp
         ]
     )
     state = state_store(events, KEY, LOAD_ORDER, layout).current()
-    assert state.partition_by == layout
-    assert {n: e.rows for n, e in state.partitions.items() if e.rows} == {
-        "dia=20241001/anomesdia=20241001": 1,
-        "dia=20241002/anomesdia=20241002": 1,
-        "dia=20241003/anomesdia=20241003": 1,
-    }
+    assert state.partition_by == ("load_week",)
+    assert {n: e.rows for n, e in state.partitions.items() if e.rows} == {"load_week=20240930": 3}
