@@ -10,12 +10,24 @@ from pyspark.sql import SparkSession
 from lakehouse_assets.local_runner import jit
 from lakehouse_assets.local_runner.class_archive import archive_options
 
+# On small data Spark's code generation costs more than it saves: every new query compiles
+# Java (a whole stage, then each expression) for rows it then goes over once, in milliseconds.
+# Interpreted evaluation, Spark's own fallback when code generation fails, took the steps of
+# the ImportAu graph on the real exports from 21.3-22.2 s to 18.5-18.6 s, and on 10k items
+# from 25.6 s to 23.7 s (docs/BENCHMARKING.md). Data large enough for the full JIT keeps Spark's default,
+# where compiling pays for itself over many rows.
+INTERPRETED = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+}
+
 
 def build_local_session(app_name: str = "lakehouse-local-runner") -> SparkSession:
     cores = os.environ.get("LAKEHOUSE_SPARK_CORES", "*")
     warehouse = os.path.join(tempfile.gettempdir(), "lakehouse-spark-warehouse")
     # The runner's starter decides the JIT from the data's size (local_runner/jit.py).
-    jit_flags = jit.java_options(jit.setting())
+    choice = jit.setting()
+    jit_flags = jit.java_options(choice)
     java_options = f"{jit_flags} {archive_options(jit_flags)}".strip()
     builder = (
         SparkSession.builder.master(f"local[{cores}]")
@@ -37,6 +49,9 @@ def build_local_session(app_name: str = "lakehouse-local-runner") -> SparkSessio
         .config("spark.sql.ansi.enabled", "false")
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
     )
+    if choice != "full":
+        for key, value in INTERPRETED.items():
+            builder = builder.config(key, value)
     for key, value in extra_conf(os.environ.get("LAKEHOUSE_SPARK_CONF", "")).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
