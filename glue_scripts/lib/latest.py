@@ -303,6 +303,12 @@ class _Merge:
         keep_versions: int,
         replace_all: bool,
     ) -> None:
+        if WEEK in frame.columns:
+            raise ValueError(
+                f"{self.store.qualified_name} has a column named {WEEK}, the name of the "
+                "partition column of the state that keeps its current rows; rename that column "
+                "in the table's spec and load it again"
+            )
         # One file per partition: a state of a year of loads is read as often as bronze.
         frame = frame.withColumn(WEEK, week_of(F.col(self.load))).repartition(WEEK)
         written = write_snapshot(frame, self.state, (WEEK,))

@@ -13,9 +13,8 @@ from lakehouse_assets.local_runner.class_archive import archive_options
 # On small data Spark's code generation costs more than it saves: every new query compiles
 # Java (a whole stage, then each expression) for rows it then goes over once, in milliseconds.
 # Interpreted evaluation, Spark's own fallback when code generation fails, took the steps of
-# the ImportAu graph on the real exports from 21.3-22.2 s to 18.5-18.6 s, and on 10k items
-# from 25.6 s to 23.7 s (docs/BENCHMARKING.md). Data large enough for the full JIT keeps Spark's default,
-# where compiling pays for itself over many rows.
+# the ImportAu graph on the real exports from 21.3-22.2 s to 18.5-18.6 s (docs/BENCHMARKING.md).
+# Data large enough for the full JIT keeps Spark's defaults: compiling pays over many rows.
 INTERPRETED = {
     "spark.sql.codegen.wholeStage": "false",
     "spark.sql.codegen.factoryMode": "NO_CODEGEN",

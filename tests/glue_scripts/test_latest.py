@@ -313,3 +313,16 @@ def test_a_source_partitioned_by_event_day_and_load_is_kept_by_load_week(spark, 
     state = state_store(events, KEY, LOAD_ORDER, layout).current()
     assert state.partition_by == ("load_week",)
     assert {n: e.rows for n, e in state.partitions.items() if e.rows} == {"load_week=20240930": 3}
+
+
+def test_a_source_column_named_like_the_state_partition_is_refused(spark, store):
+    """The state's partition column would replace the source's column of that name."""
+    schema = T.StructType(
+        [*SCHEMA.fields[:-1], T.StructField("load_week", T.StringType()), SCHEMA[-1]]
+    )
+    for day in ("20241001", "20241002"):
+        rows = [("P1", "NOVO", f"{day} 06:00:00", f"{day}.csv", "w1", day)]
+        written = write_snapshot(spark.createDataFrame(rows, schema), store, BY_DAY)
+        store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
+    with pytest.raises(ValueError, match="has a column named load_week.*rename that column"):
+        read_latest(spark, store, KEY)
