@@ -222,7 +222,7 @@ def test_a_full_extract_empties_last_weeks_state_partition(spark, store):
         "",
     ],
 )
-def test_theweek_of_a_load_is_the_same_on_the_driver_and_in_spark(spark, load):
+def test_the_week_of_a_load_is_the_same_on_the_driver_and_in_spark(spark, load):
     """The merge names the partitions it rewrites on the driver and writes rows to them in
     Spark: both must give a load the same week (a value that is no date is its own)."""
     in_spark = spark.createDataFrame([(load,)], "anomesdia string").select(
