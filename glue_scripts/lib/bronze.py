@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import partial, reduce
 from typing import Any
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.args import require
 from glue_scripts.lib.file_checks import SchemaDriftError
 from glue_scripts.lib.ingest import LOAD_DATE_COLUMN, QUARANTINE_COLUMNS, Ingested, ingest
-from glue_scripts.lib.job import GlueJob
+from glue_scripts.lib.job import ExtraChecks, GlueJob
 from glue_scripts.lib.landing import LandingError, find_source_files
 from glue_scripts.lib.parallel import run_concurrently
-from glue_scripts.lib.quality import CheckOutcome, outcome
+from glue_scripts.lib.quality import THIS, CheckOutcome, outcome
 from glue_scripts.lib.spark_io import WrittenSnapshot, private_session, write_snapshot
 from glue_scripts.lib.tables import TableStore, new_snapshot_id, partition_name
 
@@ -57,55 +57,114 @@ def ingest_tables(job: GlueJob) -> None:
         )
 
 
+class RepeatedKeysError(Exception):
+    """A single-pass load wrote a key twice within one load: it is loaded again exactly."""
+
+
+REPEATED_KEYS = "repeated_keys"
+
+
+def repeated_keys_query(view: str, key: Sequence[str]) -> str:
+    """SQL returning a row if a key repeats within one load of `view` (else none)."""
+    columns = ", ".join(f"`{c}`" for c in (*key, LOAD_DATE_COLUMN))
+    return f"SELECT 1 AS repeated FROM {view} GROUP BY {columns} HAVING COUNT(*) > 1 LIMIT 1"
+
+
 def _load_table(
     job: GlueJob, spark: SparkSession, table: str, spec, landing: str, ingested_at: str
 ) -> None:
     # The load date is the last partition column; a first one, if any, is the event date.
-    partition = LOAD_DATE_COLUMN
-    if spec["partition_by"][-1:] != [partition]:
-        raise ValueError(f"{table} must be partitioned by {partition} last to be loaded")
-    loads: list[Ingested] = []
+    if spec["partition_by"][-1:] != [LOAD_DATE_COLUMN]:
+        raise ValueError(f"{table} must be partitioned by {LOAD_DATE_COLUMN} last to be loaded")
+    # Keys rarely repeat within a load (each repeat is an error at the source): the load
+    # first reads each landing line once, and only a load whose written rows repeat a key
+    # is parsed again, exactly, to quarantine the earlier lines of each repeated key.
     try:
-        rows = quarantine = None
-        for load_date in load_dates(job):
-            domain = spec["database"].removesuffix("_bronze")
-            source_files = find_source_files(landing, spec["source"], load_date, domain)
-            loaded = ingest(spark, source_files, spec, ingested_at)
-            loads.append(loaded)
-            day = F.lit(load_date).alias(partition)
-            good = loaded.rows.select("*", day)
-            bad = loaded.quarantine.select("*", day)
-            rows = good if rows is None else rows.unionByName(good)
-            quarantine = bad if quarantine is None else quarantine.unionByName(bad)
-        landing_rows = sum(loaded.landing_rows for loaded in loads)
-        added = {uri: cols for loaded in loads for uri, cols in loaded.drift.items()}
-        expected = sum(loaded.quarantined_rows for loaded in loads)
-        staged = _stage_quarantine(job, table, quarantine, partition, expected)
-        quarantined = sum(staged.rows.values())
-        job.write(
-            table,
-            rows,
-            extra_checks=partial(ingestion_checks, spec, landing_rows, quarantined, added),
-            partitions=[{partition: d} for d in load_dates(job)],
-            extra_metadata={
+        _TableLoad(job, spark, table, spec, landing, ingested_at, single_pass=True).run()
+    except RepeatedKeysError:
+        job.log.info(f"{table}: a key repeats within a load; loading again to keep its last line")
+        _TableLoad(job, spark, table, spec, landing, ingested_at, single_pass=False).run()
+
+
+@dataclass
+class _TableLoad:
+    job: GlueJob
+    spark: SparkSession
+    table: str
+    spec: Mapping[str, Any]
+    landing: str
+    ingested_at: str
+    single_pass: bool
+    loads: list[Ingested] = field(default_factory=list)
+    staged: _StagedQuarantine | None = None
+
+    def run(self) -> None:
+        job, spec, partition = self.job, self.spec, LOAD_DATE_COLUMN
+        try:
+            rows = None
+            for load_date in load_dates(job):
+                domain = spec["database"].removesuffix("_bronze")
+                files = find_source_files(self.landing, spec["source"], load_date, domain)
+                loaded = ingest(
+                    self.spark, files, spec, self.ingested_at, single_pass=self.single_pass
+                )
+                self.loads.append(loaded)
+                good = loaded.rows.select("*", F.lit(load_date).alias(partition))
+                rows = good if rows is None else rows.unionByName(good)
+            key = list(spec.get("primary_key", ()))
+            queries = {}
+            if self.single_pass and key:
+                queries[REPEATED_KEYS] = repeated_keys_query(THIS, key)
+            job.write(
+                self.table,
+                rows,
+                extra_checks=self._checked,
+                extra_queries=queries,
+                partitions=[{partition: d} for d in load_dates(job)],
+                extra_metadata={
+                    "lakehouse/source_files": {
+                        "type": "json",
+                        "raw_value": [f for loaded in self.loads for f in loaded.files],
+                    },
+                    "lakehouse/schema_drift": {"type": "json", "raw_value": self._drift()},
+                },
+            )
+            # After the table: a load its blocking checks refuse leaves the quarantine as well.
+            _commit_quarantine(job, self.table, self.staged)
+        except SchemaDriftError as err:
+            # The drift check tells what changed even though nothing was published.
+            job.report_checks(self.table, drift_checks(spec, err.added, err.missing, err.retyped))
+            raise
+        finally:
+            for loaded in self.loads:
+                loaded.release()
+
+    def _drift(self) -> dict[str, list[str]]:
+        return {uri: cols for loaded in self.loads for uri, cols in loaded.drift.items()}
+
+    def _checked(self, written: WrittenSnapshot, queried: Mapping[str, list[dict]]) -> ExtraChecks:
+        """Runs after the rows are written, before they are committed: a raise discards them."""
+        if queried.get(REPEATED_KEYS):
+            raise RepeatedKeysError(self.table)
+        counts = [loaded.checked() for loaded in self.loads]
+        landing_rows = sum(c.landing_rows for c in counts)
+        expected = sum(c.quarantined_rows for c in counts)
+        quarantine = reduce(
+            DataFrame.unionByName,
+            (
+                loaded.quarantine.select("*", F.lit(day).alias(LOAD_DATE_COLUMN))
+                for loaded, day in zip(self.loads, load_dates(self.job), strict=True)
+            ),
+        )
+        self.staged = _stage_quarantine(self.job, self.table, quarantine, expected)
+        quarantined = sum(self.staged.rows.values())
+        return ExtraChecks(
+            outcomes=ingestion_checks(self.spec, landing_rows, quarantined, self._drift(), written),
+            metadata={
                 "lakehouse/landing_rows": {"type": "int", "raw_value": landing_rows},
                 "lakehouse/quarantined_rows": {"type": "int", "raw_value": quarantined},
-                "lakehouse/source_files": {
-                    "type": "json",
-                    "raw_value": [f for loaded in loads for f in loaded.files],
-                },
-                "lakehouse/schema_drift": {"type": "json", "raw_value": added},
             },
         )
-        # After the table: a load its blocking checks refuse leaves the quarantine as well.
-        _commit_quarantine(job, table, staged)
-    except SchemaDriftError as err:
-        # The drift check tells what changed even though nothing was published.
-        job.report_checks(table, drift_checks(spec, err.added, err.missing, err.retyped))
-        raise
-    finally:
-        for loaded in loads:
-            loaded.release()
 
 
 def ingestion_checks(
@@ -159,15 +218,14 @@ class _StagedQuarantine:
     rows: dict[str, int]
 
 
-def _stage_quarantine(
-    job: GlueJob, table: str, frame, partition: str, expected: int
-) -> _StagedQuarantine:
+def _stage_quarantine(job: GlueJob, table: str, frame, expected: int) -> _StagedQuarantine:
     """Write the rejected rows of this load next to the table, uncommitted.
 
     `expected` is the count the ingestion took; a clean load (the usual case) writes no
     files and will commit its load dates as empty, sparing two Spark jobs per table.
     """
     database, name = table.split(".", 1)
+    partition = LOAD_DATE_COLUMN
     store = TableStore(job.root, database, name + QUARANTINE_SUFFIX)
     if expected:
         written = write_snapshot(frame.select(*QUARANTINE_COLUMNS, partition), store, (partition,))

@@ -1,5 +1,6 @@
 """Whole-file checks of a load: the headers against the spec, then, in one pass over the
-cached parse, encoding, layout and columns whose values no longer parse.
+parse (or from the totals a single-pass load counted while written), encoding, layout and
+columns whose values no longer parse.
 
 A file that fails one is refused whole with a `LandingError` naming the file and the fix;
 `SchemaDriftError` says which columns changed and how, for the `esquema_sem_deriva` check.
@@ -7,11 +8,12 @@ A file that fails one is refused whole with a `LandingError` naming the file and
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
-from pyspark.sql import DataFrame, Row
+from pyspark.sql import Column, DataFrame, Observation, Row
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.landing import LandingError, LandingFile
@@ -96,6 +98,50 @@ def file_stats(parsed: DataFrame, typed_names: Sequence[str]) -> list[Row]:
             F.first(F.when(bad, example), ignorenulls=True).alias(f"example_{i}"),
         ]
     return parsed.groupBy("source_file").agg(*aggregates).collect()
+
+
+def load_totals(typed_names: Sequence[str]) -> list[Column]:
+    """The counts of `file_stats` over the whole load, as aggregates a Spark observation can
+    take while the rows are written (`ingest(single_pass=True)`)."""
+    return [
+        F.count(F.lit(1)).alias("rows"),
+        F.count(F.when(F.col("reason") != "", F.lit(1))).alias("quarantined"),
+        F.count(F.when(F.col(MALFORMED), F.lit(1))).alias("malformed"),
+        F.count(F.when(F.col(NOT_UTF8), F.lit(1))).alias("not_utf8"),
+        *(
+            F.count(F.when(F.col(unparsable_flag(n)), F.lit(1))).alias(f"bad_{i}")
+            for i, n in enumerate(typed_names)
+        ),
+    ]
+
+
+def may_refuse(totals: Mapping[str, Any], typed_names: Sequence[str]) -> bool:
+    """Whether some file of a load with these `load_totals` could be refused.
+
+    Every refusal of `refuse_unusable_files` needs, in one file, a line that is not UTF-8 or
+    at least `RETYPED_MIN_VALUES` malformed lines or unparsable values of one column: a load
+    with fewer over all its files needs no count per file.
+    """
+    counts = [totals["malformed"], *(totals[f"bad_{i}"] for i in range(len(typed_names)))]
+    return totals["not_utf8"] > 0 or max(counts) >= RETYPED_MIN_VALUES
+
+
+# How long the counts of a written load may take to arrive (Spark delivers them on its
+# listener bus, normally within milliseconds of the write's end).
+OBSERVATION_WAIT_SECONDS = 60.0
+
+
+def observed_totals(observation: Observation) -> dict[str, Any] | None:
+    """The observed `load_totals`, or None if they did not arrive in time.
+
+    Spark's own wait has no time limit: it would hang a run whose plan lost the
+    observation, where the caller can count the load again instead.
+    """
+    result: list[dict[str, Any]] = []
+    waiter = threading.Thread(target=lambda: result.append(observation.get), daemon=True)
+    waiter.start()
+    waiter.join(OBSERVATION_WAIT_SECONDS)
+    return result[0] if result else None
 
 
 def _landing_uri(spark_path: str, uris: Sequence[str]) -> str:

@@ -15,12 +15,12 @@ column none of whose values parse any more (a changed type or format at the sour
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.file_checks import (
@@ -28,6 +28,9 @@ from glue_scripts.lib.file_checks import (
     NOT_UTF8,
     check_headers,
     file_stats,
+    load_totals,
+    may_refuse,
+    observed_totals,
     refuse_unusable_files,
     unparsable_flag,
 )
@@ -42,20 +45,36 @@ QUARANTINE_COLUMNS = ("raw_line", "source_file", "reason", "ingested_at")
 
 
 @dataclass(frozen=True)
+class LoadCounts:
+    landing_rows: int
+    quarantined_rows: int
+
+
+@dataclass(frozen=True)
 class Ingested:
-    """One load of a source. `parsed` is cached: call `release()` once rows and quarantine
-    are published."""
+    """One load of a source: its rows and quarantine, to be written, then `checked()`.
+
+    Call `release()` once rows and quarantine are published.
+    """
 
     rows: DataFrame
     quarantine: DataFrame
-    landing_rows: int
     files: list[str]
     drift: dict[str, list[str]]
-    parsed: DataFrame = field(repr=False)
-    quarantined_rows: int = 0
+    _check: Callable[[], LoadCounts] = field(repr=False)
+    # The cached parse of an exact load (None for a single pass).
+    parsed: DataFrame | None = field(default=None, repr=False)
+
+    def checked(self) -> LoadCounts:
+        """The load's counts, once no landing file is refused (`LandingError` otherwise).
+
+        A single-pass load learns them while its rows are written: call this after writing.
+        """
+        return self._check()
 
     def release(self) -> None:
-        self.parsed.unpersist()
+        if self.parsed is not None:
+            self.parsed.unpersist()
 
 
 def source_columns(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -217,20 +236,56 @@ def ingest(
     files: Sequence[str],
     spec: Mapping[str, Any],
     ingested_at: str,
+    *,
+    single_pass: bool = False,
 ) -> Ingested:
     """Parse one source's landing files against the bronze spec.
 
-    The parse is persisted once (memory, spilling to disk) and counted per file: the landing
-    count, the checks for unusable files and both writes (rows and quarantine) read it
-    instead of parsing the text again. Release it with `Ingested.release()`.
+    By default the parse is persisted once (memory, spilling to disk) and counted per file
+    before anything is written: the landing count, the checks for unusable files, repeated
+    keys and both writes read it instead of parsing the text again; a refused file raises
+    here. Release it with `Ingested.release()`.
+
+    `single_pass=True` parses the text while the rows are written, counting the load on the
+    way (a Spark observation), so a clean load reads its text once. It trusts that keys do
+    not repeat within the load: the caller checks the written rows (`repeated_keys_query`)
+    and loads again without it if they do. Unusable files are refused by `checked()`, after
+    the write; the quarantine is parsed again, only when there is one.
     """
     columns = source_columns(spec)
-    expected = [c["name"] for c in columns]
     table = f"{spec['database']}.{spec['name']}"
     headers: list[LandingFile] = [read_header(f) for f in files]
     if not headers:
         raise LandingError(f"no landing files given for {table}")
-    added = check_headers(table, headers, expected)
+    added = check_headers(table, headers, [c["name"] for c in columns])
+    uris = [h.uri for h in headers]
+    parsed, texts = _parse_files(spark, headers, columns)
+    if single_pass:
+        return _single_pass(parsed, table, columns, uris, added, list(files), ingested_at)
+    # Deserialized: serializing the cached batches again would cost as much as building them.
+    cached = parsed.persist(StorageLevel.MEMORY_AND_DISK_DESER)
+    try:
+        parsed = _flag_duplicates(cached, list(spec.get("primary_key", ())), texts)
+        stats = file_stats(parsed, _typed_names(columns))
+        refuse_unusable_files(table, stats, columns, uris, added)
+    except BaseException:
+        cached.unpersist()
+        raise
+    counts = LoadCounts(
+        landing_rows=sum(s["rows"] for s in stats),
+        quarantined_rows=sum(s["quarantined"] for s in stats),
+    )
+    rows, quarantine = _split(parsed, columns, ingested_at)
+    return Ingested(rows, quarantine, list(files), added, lambda: counts, cached)
+
+
+def _parse_files(
+    spark: SparkSession, headers: Sequence[LandingFile], columns: Sequence[Mapping[str, Any]]
+) -> tuple[DataFrame, DataFrame]:
+    """The parse of every line, and the lines' text (raw_line by source_file and line_id).
+
+    Files are read together per header line, so that each group is split by its own header.
+    """
     groups: dict[str, list[LandingFile]] = {}
     for landing in headers:
         groups.setdefault(landing.header_line, []).append(landing)
@@ -248,25 +303,53 @@ def ingest(
         frame = _parse_group(lines, members[0].header, columns)
         parsed = frame if parsed is None else parsed.unionByName(frame)
         texts = lines if texts is None else texts.unionByName(lines)
-    # Deserialized: serializing the cached batches again would cost as much as building them.
-    cached = parsed.persist(StorageLevel.MEMORY_AND_DISK_DESER)
-    try:
-        parsed = _flag_duplicates(cached, list(spec.get("primary_key", ())), texts)
-        stats = file_stats(parsed, _typed_names(columns))
-        refuse_unusable_files(table, stats, columns, [h.uri for h in headers], added)
-    except BaseException:
-        cached.unpersist()
-        raise
+    return parsed, texts
+
+
+def _split(
+    parsed: DataFrame, columns: Sequence[Mapping[str, Any]], ingested_at: str
+) -> tuple[DataFrame, DataFrame]:
+    """The good rows, with the ingestion columns, and the quarantine rows."""
     stamp = F.to_timestamp(F.lit(ingested_at))
     good = parsed.where(F.col("reason") == "").select(
-        *expected, stamp.alias("ingested_at"), "source_file"
+        *(c["name"] for c in columns), stamp.alias("ingested_at"), "source_file"
     )
     bad = parsed.where(F.col("reason") != "").select(
         "raw_line", "source_file", "reason", stamp.alias("ingested_at")
     )
-    landing_rows = sum(s["rows"] for s in stats)
-    quarantined = sum(s["quarantined"] for s in stats)
-    return Ingested(good, bad, landing_rows, list(files), added, cached, quarantined)
+    return good, bad
+
+
+def _single_pass(
+    parsed: DataFrame,
+    table: str,
+    columns: Sequence[Mapping[str, Any]],
+    uris: list[str],
+    added: dict[str, list[str]],
+    files: list[str],
+    ingested_at: str,
+) -> Ingested:
+    typed = _typed_names(columns)
+    observation = Observation()
+    observed = parsed.observe(observation, *load_totals(typed))
+    rows, _ = _split(observed, columns, ingested_at)
+    # Not observed: parsing the text again is paid only by a load that has a quarantine.
+    _, quarantine = _split(parsed, columns, ingested_at)
+    counted: list[LoadCounts] = []
+
+    def check() -> LoadCounts:
+        if not counted:
+            totals = observed_totals(observation)
+            if totals is None or may_refuse(totals, typed):
+                # The exact count per file, in a pass of its own: rare (bad input), or the
+                # observation never came.
+                stats = file_stats(parsed, typed)
+                refuse_unusable_files(table, stats, columns, uris, added)
+                totals = {k: sum(s[k] for s in stats) for k in ("rows", "quarantined")}
+            counted.append(LoadCounts(totals["rows"], totals["quarantined"]))
+        return counted[0]
+
+    return Ingested(rows, quarantine, files, added, check)
 
 
 def _flag_duplicates(parsed: DataFrame, key: list[str], texts: DataFrame) -> DataFrame:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark.sql import DataFrame
@@ -42,6 +43,14 @@ class LineageMismatchError(RuntimeError):
 
 class BlockingCheckError(RuntimeError):
     """A blocking quality rule failed, so the new data was not published."""
+
+
+@dataclass(frozen=True)
+class ExtraChecks:
+    """What a job alone can check about a written snapshot, before it is committed."""
+
+    outcomes: Sequence[CheckOutcome] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
 class GlueJob:
@@ -167,7 +176,9 @@ class GlueJob:
         frame: DataFrame,
         *,
         column_lineage: Mapping[str, Sequence[tuple[str, str]]] | None = None,
-        extra_checks: Callable[[WrittenSnapshot], Sequence[CheckOutcome]] | None = None,
+        extra_checks: Callable[[WrittenSnapshot, Mapping[str, list[dict]]], ExtraChecks]
+        | None = None,
+        extra_queries: Mapping[str, str] | None = None,
         extra_metadata: Mapping[str, Any] | None = None,
         partitions: Sequence[Mapping[str, str]] = (),
         built_from: Mapping[str, Any] | None = None,
@@ -180,8 +191,11 @@ class GlueJob:
             table: `database.table` of an output of this job.
             frame: the transform's result; its columns and types must match the spec.
             column_lineage: `{column: [(input table, input column)]}` where known.
-            extra_checks: computes outcomes the job alone can know (e.g. row conservation)
-                from the written snapshot.
+            extra_checks: computes outcomes and metadata the job alone can know (e.g. row
+                conservation) from the written snapshot and the rows of `extra_queries`.
+                Whatever it raises stops the write: the snapshot is deleted, not committed.
+            extra_queries: SQL over the written snapshot (the view `quality.THIS`), run in
+                the rules' Spark job.
             extra_metadata: Pipes metadata to add to the materialization.
             partitions: partition values this write replaces even where it holds no rows;
                 values of only some partition columns (`{"anomesdia": "20240110"}`) replace
@@ -218,14 +232,19 @@ class GlueJob:
         outcomes, extra = quality.evaluate_with_queries(
             spark,
             spec.get("rules", []),
-            {ROW_COUNTS: count_query(quality.THIS, partition_by)},
+            {ROW_COUNTS: count_query(quality.THIS, partition_by), **(extra_queries or {})},
             unique_views=self._unique_views,
         )
         counted = rows_by_partition(extra[ROW_COUNTS], partition_by)
         written = WrittenSnapshot(snapshot=snapshot, rows_by_partition=counted, data=data)
         committed_rows = plan.rows_by_partition(counted, partition_by)
+        try:
+            checked = extra_checks(written, extra) if extra_checks else ExtraChecks()
+        except BaseException:
+            store.discard(written.snapshot)
+            raise
         outcomes = [
-            *(extra_checks(written) if extra_checks else ()),
+            *checked.outcomes,
             *outcomes,
             *write_once.history_outcomes(spec.get("rules", []), store, plan.previous),
         ]
@@ -240,7 +259,11 @@ class GlueJob:
                 f"The rejected data stays at {rejected} for inspection; "
                 "the previous version remains current. Fix the input and run again."
             )
-        extra_metadata = {**(extra_metadata or {}), **plan.metadata(committed_rows)}
+        extra_metadata = {
+            **(extra_metadata or {}),
+            **checked.metadata,
+            **plan.metadata(committed_rows),
+        }
         if built_from is not None:
             store.write_record(written.snapshot, BUILT_FROM_FILE, built_from)
         if plan.once and not committed_rows:

@@ -126,6 +126,10 @@ class Lake(SimpleNamespace):
         _, layer, name = key.split("/")
         return TableStore(str(self.root), f"importau_{layer}", name)
 
+    def snapshot_folders(self, key: str) -> list[str]:
+        folder = Path(self.store(key).location.removeprefix("file://"))
+        return sorted(p.name for p in folder.glob("snapshot=*"))
+
     def query(self, key: str, sql: str) -> list[tuple]:
         uris = self.store(key).current_data_uris()
         paths = ", ".join(f"'{u.removeprefix('file://')}/**/*.parquet'" for u in uris)
@@ -306,9 +310,17 @@ def bad_day(lake, incremental):
 
     keys = [*BRONZE, FACT]
     before = {k: lake.store(k).require_current() for k in keys}
+    folders_before = {k: lake.snapshot_folders(k) for k in keys}
     result = lake.run(keys, partition=D2)
     after = {k: lake.store(k).require_current() for k in keys}
-    return SimpleNamespace(result=result, before=before, after=after)
+    folders_after = {k: lake.snapshot_folders(k) for k in keys}
+    return SimpleNamespace(
+        result=result,
+        before=before,
+        after=after,
+        folders_before=folders_before,
+        folders_after=folders_after,
+    )
 
 
 REFUSED = {
@@ -325,6 +337,8 @@ def test_refused_files_keep_their_tables_exactly_as_they_were(lake, bad_day):
     for source in REFUSED:
         key = f"importau/bronze/{source}"
         assert bad_day.after[key] == bad_day.before[key], key
+        # Rows written before their file was found unusable were deleted, not left behind.
+        assert bad_day.folders_after[key] == bad_day.folders_before[key], key
     failure = _step_events(bad_day.result, DagsterEventType.STEP_FAILURE)[0]
     message = failure.event_specific_data.error.to_string()
     assert "LandingError: 5 table(s) not loaded (their previous content stays current; 2 " in (
@@ -361,6 +375,9 @@ def test_row_level_problems_are_quarantined_with_exact_counts(lake, bad_day):
         assert partitions[f"anomesdia={D1}"] == bad_day.before[key].partitions[f"anomesdia={D1}"]
         day_rows = lake.query(key, f"SELECT COUNT(*) FROM t WHERE anomesdia = '{D2}'")
         assert day_rows == [(rows,)]
+        # One new snapshot: the first write of itens_pedido, whose key repeats, was deleted.
+        added = set(bad_day.folders_after[key]) - set(bad_day.folders_before[key])
+        assert len(added) == 1, key
     reasons = sorted(
         r
         for (r,) in lake.query(

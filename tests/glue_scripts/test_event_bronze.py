@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from glue_scripts.lib.fs import normalize_root
-from glue_scripts.lib.ingest import ingest, source_columns
+from glue_scripts.lib.ingest import LoadCounts, ingest, source_columns
 from lakehouse_assets.domains.vendas.specs import PRODUCT_ITEM, PURCHASE
 
 HEADER = "transaction_datetime,transaction_date,purchase_id,product_id,item_quantity,purchase_value"
@@ -58,4 +58,4 @@ def test_values_below_the_minimum_and_events_without_a_day_are_quarantined(spark
         "transaction_date: required value is missing",
         "transaction_datetime: '2024-01-01 15:00' is not a valid timestamp",
     ]
-    assert (loaded.landing_rows, loaded.quarantined_rows) == (6, 4)
+    assert loaded.checked() == LoadCounts(landing_rows=6, quarantined_rows=4)

@@ -60,7 +60,7 @@ def run(spark, files: list[str], spec: dict) -> dict:
     quarantine = [r.asDict() for r in loaded.quarantine.collect()]
     loaded.release()  # what the tests look at later needs no Spark job
     # Conservation: every landing row ends in exactly one place, in every case.
-    assert loaded.landing_rows == len(rows) + len(quarantine)
+    assert loaded.checked().landing_rows == len(rows) + len(quarantine)
     return {
         "loaded": loaded,
         "rows": {r[spec["primary_key"][0]]: r for r in rows},
@@ -174,7 +174,7 @@ def messy(spark, tmp_path_factory) -> dict:
 
 def test_messy_file_counts(messy):
     # 15 data lines; the empty and the blank line are not rows, nor is the header.
-    assert messy["loaded"].landing_rows == 15
+    assert messy["loaded"].checked().landing_rows == 15
     assert sorted(messy["rows"]) == ["PED001", "PED002", "PED007", "PED012"]
     assert len(messy["quarantine"]) == 11
     assert messy["loaded"].files == [messy["file"]]
@@ -303,7 +303,7 @@ def test_fornecedores_null_token_accents_crlf_and_bom(spark, tmp_path):
     )
     result = run(spark, [file], FORNECEDORES.payload())
 
-    assert result["loaded"].landing_rows == 4
+    assert result["loaded"].checked().landing_rows == 4
     assert sorted(result["rows"]) == ["FORN005", "FORN006", "FORN022"]
     assert result["rows"]["FORN005"]["cnpj"] == "33.444.555/0001-66"
     assert result["rows"]["FORN005"]["razao_social"] == "MegaStock Logística"
@@ -338,7 +338,7 @@ def test_a_header_in_another_order_maps_by_name_and_extra_columns_are_drift(spar
     )
     result = run(spark, [standard, reordered], PEDIDOS.payload())
 
-    assert result["loaded"].landing_rows == 2
+    assert result["loaded"].checked().landing_rows == 2
     assert result["loaded"].drift == {reordered: ["canal_venda"]}
     assert result["loaded"].rows.columns == [*PEDIDO_COLUMNS, "ingested_at", "source_file"]
     row = dict(result["rows"]["PED002"])
@@ -391,7 +391,7 @@ def test_no_files_is_a_clear_error(spark):
 def test_a_header_only_file_gives_no_rows(spark, tmp_path):
     file = write(tmp_path / "pedidos.csv", PEDIDOS_HEADER, "", "")
     result = run(spark, [file], PEDIDOS.payload())
-    assert result["loaded"].landing_rows == 0
+    assert result["loaded"].checked().landing_rows == 0
     assert result["row_list"] == []
     assert result["quarantine"] == []
 
@@ -495,7 +495,8 @@ def real(spark, real_exports) -> dict:
 
 def test_real_exports_load_completely(real):
     assert real["rows"] == REAL_COUNTS
-    assert {name: loaded.landing_rows for name, loaded in real["loads"].items()} == REAL_COUNTS
+    landing = {name: loaded.checked().landing_rows for name, loaded in real["loads"].items()}
+    assert landing == REAL_COUNTS
     assert real["quarantine"] == []
     assert {name: loaded.drift for name, loaded in real["loads"].items()} == {
         name: {} for name in REAL_COUNTS
