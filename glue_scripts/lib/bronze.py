@@ -70,6 +70,16 @@ def repeated_keys_query(view: str, key: Sequence[str]) -> str:
     return f"SELECT 1 AS repeated FROM {view} GROUP BY {columns} HAVING COUNT(*) > 1 LIMIT 1"
 
 
+def uniqueness_rule(spec: Mapping[str, Any], key: Sequence[str]) -> str | None:
+    """The name of the spec's rule that a key is unique within one load, if it has one: its
+    outcome tells whether a key repeats, without a query of its own."""
+    wanted = sorted((*key, LOAD_DATE_COLUMN))
+    for rule in spec.get("rules", []):
+        if rule["kind"] == "unique" and sorted(rule.get("columns") or ()) == wanted:
+            return rule["name"]
+    return None
+
+
 def _load_table(
     job: GlueJob, spark: SparkSession, table: str, spec, landing: str, ingested_at: str
 ) -> None:
@@ -97,6 +107,7 @@ class _TableLoad:
     single_pass: bool
     loads: list[Ingested] = field(default_factory=list)
     staged: _StagedQuarantine | None = None
+    unique_rule: str | None = None
 
     def run(self) -> None:
         job, spec, partition = self.job, self.spec, LOAD_DATE_COLUMN
@@ -114,7 +125,9 @@ class _TableLoad:
             key = list(spec.get("primary_key", ()))
             queries = {}
             if self.single_pass and key:
-                queries[REPEATED_KEYS] = repeated_keys_query(THIS, key)
+                self.unique_rule = uniqueness_rule(spec, key)
+                if self.unique_rule is None:
+                    queries[REPEATED_KEYS] = repeated_keys_query(THIS, key)
             job.write(
                 self.table,
                 rows,
@@ -142,9 +155,15 @@ class _TableLoad:
     def _drift(self) -> dict[str, list[str]]:
         return {uri: cols for loaded in self.loads for uri, cols in loaded.drift.items()}
 
-    def _checked(self, written: WrittenSnapshot, queried: Mapping[str, list[dict]]) -> ExtraChecks:
+    def _checked(
+        self,
+        written: WrittenSnapshot,
+        queried: Mapping[str, list[dict]],
+        outcomes: Sequence[CheckOutcome],
+    ) -> ExtraChecks:
         """Runs after the rows are written, before they are committed: a raise discards them."""
-        if queried.get(REPEATED_KEYS):
+        repeats = any(o.name == self.unique_rule and o.failed for o in outcomes)
+        if repeats or queried.get(REPEATED_KEYS):
             raise RepeatedKeysError(self.table)
         counts = [loaded.checked() for loaded in self.loads]
         landing_rows = sum(c.landing_rows for c in counts)

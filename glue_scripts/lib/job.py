@@ -176,7 +176,9 @@ class GlueJob:
         frame: DataFrame,
         *,
         column_lineage: Mapping[str, Sequence[tuple[str, str]]] | None = None,
-        extra_checks: Callable[[WrittenSnapshot, Mapping[str, list[dict]]], ExtraChecks]
+        extra_checks: Callable[
+            [WrittenSnapshot, Mapping[str, list[dict]], Sequence[CheckOutcome]], ExtraChecks
+        ]
         | None = None,
         extra_queries: Mapping[str, str] | None = None,
         extra_metadata: Mapping[str, Any] | None = None,
@@ -192,7 +194,8 @@ class GlueJob:
             frame: the transform's result; its columns and types must match the spec.
             column_lineage: `{column: [(input table, input column)]}` where known.
             extra_checks: computes outcomes and metadata the job alone can know (e.g. row
-                conservation) from the written snapshot and the rows of `extra_queries`.
+                conservation) from the written snapshot, the rows of `extra_queries` and the
+                outcomes of the spec's rules.
                 Whatever it raises stops the write: the snapshot is deleted, not committed.
             extra_queries: SQL over the written snapshot (the view `quality.THIS`), run in
                 the rules' Spark job.
@@ -239,7 +242,7 @@ class GlueJob:
         written = WrittenSnapshot(snapshot=snapshot, rows_by_partition=counted, data=data)
         committed_rows = plan.rows_by_partition(counted, partition_by)
         try:
-            checked = extra_checks(written, extra) if extra_checks else ExtraChecks()
+            checked = extra_checks(written, extra, outcomes) if extra_checks else ExtraChecks()
         except BaseException:
             store.discard(written.snapshot)
             raise

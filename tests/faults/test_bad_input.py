@@ -15,7 +15,7 @@ from pyspark import StorageLevel
 from pyspark.sql import functions as F
 
 from glue_scripts.lib import file_checks
-from glue_scripts.lib.bronze import repeated_keys_query
+from glue_scripts.lib.bronze import repeated_keys_query, uniqueness_rule
 from glue_scripts.lib.file_checks import RETYPED_MIN_VALUES, SchemaDriftError
 from glue_scripts.lib.fs import normalize_root
 from glue_scripts.lib.ingest import LOAD_DATE_COLUMN, LoadCounts, ingest
@@ -148,6 +148,16 @@ def test_a_single_pass_writes_a_repeated_key_and_the_jobs_query_finds_it(spark, 
 
     assert repeated(ROW_LEVEL_CASES[REPEATED][0], "repeats") == [{"repeated": 1}]
     assert repeated(ROW_LEVEL_CASES["clean"][0], "clean") == []
+
+
+def test_the_load_asks_for_repeated_keys_only_without_a_uniqueness_rule():
+    spec = PEDIDOS.payload()
+    assert uniqueness_rule(spec, PEDIDOS.primary_key) == "chave_unica"
+    without = {**spec, "rules": [r for r in spec["rules"] if r["kind"] != "unique"]}
+    assert uniqueness_rule(without, PEDIDOS.primary_key) is None
+    # A rule on the key alone is stricter than one load: not the same question.
+    across = [{"name": "u", "kind": "unique", "columns": list(PEDIDOS.primary_key)}]
+    assert uniqueness_rule({**spec, "rules": across}, PEDIDOS.primary_key) is None
 
 
 def test_a_clean_single_pass_reads_its_text_once(spark, tmp_path):
