@@ -347,10 +347,12 @@ FATO = TableSpec(
             kind="sql",
             severity="WARN",
             params={
-                "query": "SELECT COUNT(DISTINCT pedido_id) AS failed, "
-                "CAST(SUM(valor_total_pedido - valor_itens_pedido) AS DOUBLE) AS diferenca_brl "
-                "FROM (SELECT DISTINCT pedido_id, valor_total_pedido, valor_itens_pedido "
-                "FROM this) WHERE valor_total_pedido <> valor_itens_pedido"
+                # One shuffle: the orders that disagree, each once (an order's totals repeat
+                # on each of its items), then counted.
+                "query": "SELECT COUNT(*) AS failed, CAST(SUM(diferenca) AS DOUBLE) AS "
+                "diferenca_brl FROM (SELECT DISTINCT pedido_id, "
+                "valor_total_pedido - valor_itens_pedido AS diferenca FROM this "
+                "WHERE valor_total_pedido <> valor_itens_pedido)"
             },
             description=(
                 "Known source inconsistency: orders whose keyed total differs from the sum of "
