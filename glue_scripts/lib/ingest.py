@@ -249,8 +249,9 @@ def ingest(
     `single_pass=True` parses the text while the rows are written, counting the load on the
     way (a Spark observation), so a clean load reads its text once. It trusts that keys do
     not repeat within the load: the caller checks the written rows for repeated keys
-    (`bronze.uniqueness_rule`) and loads again without it if they do. Unusable files are refused by `checked()`, after
-    the write; the quarantine is parsed again, only when there is one.
+    (`bronze.uniqueness_rule`) and loads again without it if they do. Unusable files are
+    refused by `checked()`, after the write; the quarantine is parsed again, only when there
+    is one.
     """
     columns = source_columns(spec)
     table = f"{spec['database']}.{spec['name']}"
