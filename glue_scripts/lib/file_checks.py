@@ -80,20 +80,17 @@ def check_headers(
 
 
 def file_stats(parsed: DataFrame, typed_names: Sequence[str]) -> list[Row]:
-    """One pass over the cached parse: lines, non-UTF-8 lines and unparsable values per file."""
+    """One pass over the parse: the `load_totals` of each file, with an example of each
+    problem and the count of good values of each typed column."""
     not_utf8 = F.col(NOT_UTF8)
     aggregates = [
-        F.count(F.lit(1)).alias("rows"),
-        F.count(F.when(F.col("reason") != "", F.lit(1))).alias("quarantined"),
-        F.sum(F.col(MALFORMED).cast("int")).alias("malformed"),
-        F.sum(not_utf8.cast("int")).alias("not_utf8"),
+        *load_totals(typed_names),
         F.first(F.when(not_utf8, F.col("raw_line")), ignorenulls=True).alias("not_utf8_line"),
     ]
     for i, name in enumerate(typed_names):
         bad = F.col(unparsable_flag(name))
         example = F.regexp_extract("reason", f"{name}: '(.*?)' is not a valid", 1)
         aggregates += [
-            F.sum(bad.cast("int")).alias(f"bad_{i}"),
             F.count(name).alias(f"ok_{i}"),
             F.first(F.when(bad, example), ignorenulls=True).alias(f"example_{i}"),
         ]
@@ -101,8 +98,9 @@ def file_stats(parsed: DataFrame, typed_names: Sequence[str]) -> list[Row]:
 
 
 def load_totals(typed_names: Sequence[str]) -> list[Column]:
-    """The counts of `file_stats` over the whole load, as aggregates a Spark observation can
-    take while the rows are written (`ingest(single_pass=True)`)."""
+    """Lines, refused lines, malformed lines, lines that are not UTF-8 and unparsable values
+    per typed column: per file in `file_stats`, or over the whole load as aggregates a Spark
+    observation takes while the rows are written (`ingest(single_pass=True)`)."""
     return [
         F.count(F.lit(1)).alias("rows"),
         F.count(F.when(F.col("reason") != "", F.lit(1))).alias("quarantined"),

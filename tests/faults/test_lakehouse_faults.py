@@ -394,6 +394,10 @@ def test_row_level_problems_are_quarantined_with_exact_counts(lake, bad_day):
         f"SELECT quantidade FROM t WHERE anomesdia = '{D2}' AND item_id = 'ITEM001'",
     )
     assert quantity == (99,)
+    # Its first, single-pass write found the repeat and was done again the exact way.
+    messages = [e.user_message for e in lake.instance.all_logs(bad_day.result.run_id)]
+    reloads = [m for m in messages if "a key repeats within a load; loading again" in m]
+    assert len(reloads) == 1 and "importau_bronze.itens_pedido" in reloads[0]
     evaluations = checks(bad_day.result)
     for source in expected:
         assert evaluations[f"importau/bronze/{source}:linhas_conservadas"].passed
