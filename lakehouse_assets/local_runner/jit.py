@@ -7,6 +7,12 @@ ingestion of 1M `itens_pedido` lines takes 18 s with C1 and 8 to 14 s with the f
 a run whose landing folder and lakehouse together hold more than `FULL_JIT_FROM_BYTES` gets
 the full JIT.
 
+The full JIT compiles later than its defaults (`FULL_JIT`): on two cores its compiler threads
+take cores from Spark's tasks, and every distinct query brings generated classes of its own
+to compile. At 1M items the compilers used 58 s of CPU in a 95 s run of the ImportAu graph,
+42 s with thresholds six times higher, and the graph's steps took 81 s instead of 89 s
+(docs/BENCHMARKING.md, "The JIT compiles later").
+
 `LAKEHOUSE_SPARK_JIT`: `auto` (default), `c1` or `full` to force one.
 """
 
@@ -20,6 +26,7 @@ SETTING = "LAKEHOUSE_SPARK_JIT"
 CHOICES = ("auto", "c1", "full")
 FULL_JIT_FROM_BYTES = 64 * 1024 * 1024
 C1_ONLY = "-XX:TieredStopAtLevel=1"
+FULL_JIT = "-XX:CompileThresholdScaling=6"
 
 
 def setting() -> str:
@@ -34,7 +41,7 @@ def setting() -> str:
 
 def java_options(choice: str) -> str:
     """The driver's JIT flags for `c1` or `full` (`auto` not yet decided: C1)."""
-    return "" if choice == "full" else C1_ONLY
+    return FULL_JIT if choice == "full" else C1_ONLY
 
 
 def choose(folders: Iterable[str | Path | None]) -> str:
