@@ -27,7 +27,8 @@ def test_landing_and_lakehouse_together_past_the_limit_get_the_full_jit(tmp_path
     _file(tmp_path / "lake" / "importau_bronze" / "pedidos" / "part-0.parquet", 600)
     folders = [f"file://{tmp_path / 'landing'}", str(tmp_path / "lake")]
     assert jit.choose(folders) == "full"
-    assert jit.java_options("full") == "-XX:CompileThresholdScaling=6"
+    assert jit.java_options("full") == jit.FULL_JIT
+    assert "-XX:+UseParallelGC" in jit.FULL_JIT
 
 
 def test_object_storage_is_not_counted(tmp_path, small_limit):
