@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from pyspark.sql import Column, DataFrame, Observation, Row
 from pyspark.sql import functions as F
 
+from glue_scripts.lib import sql_text
 from glue_scripts.lib.landing import LandingError, LandingFile
 
 # Columns of the parsed frame (see ingest._parse_group) that these checks read.
@@ -101,15 +102,15 @@ def load_totals(typed_names: Sequence[str]) -> list[Column]:
     """Lines, refused lines, malformed lines, lines that are not UTF-8 and unparsable values
     per typed column: per file in `file_stats`, or over the whole load as aggregates a Spark
     observation takes while the rows are written (`ingest(single_pass=True)`)."""
+    counted = {
+        "rows": "true",
+        "quarantined": "reason != ''",
+        "malformed": MALFORMED,
+        "not_utf8": NOT_UTF8,
+        **{f"bad_{i}": sql_text.name(unparsable_flag(n)) for i, n in enumerate(typed_names)},
+    }
     return [
-        F.count(F.lit(1)).alias("rows"),
-        F.count(F.when(F.col("reason") != "", F.lit(1))).alias("quarantined"),
-        F.count(F.when(F.col(MALFORMED), F.lit(1))).alias("malformed"),
-        F.count(F.when(F.col(NOT_UTF8), F.lit(1))).alias("not_utf8"),
-        *(
-            F.count(F.when(F.col(unparsable_flag(n)), F.lit(1))).alias(f"bad_{i}")
-            for i, n in enumerate(typed_names)
-        ),
+        F.expr(f"count(CASE WHEN {when} THEN 1 END) AS {name}") for name, when in counted.items()
     ]
 
 

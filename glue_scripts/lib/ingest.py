@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark import StorageLevel
-from pyspark.sql import Column, DataFrame, Observation, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
+from glue_scripts.lib import sql_text
 from glue_scripts.lib.file_checks import (
     MALFORMED,
     NOT_UTF8,
@@ -82,7 +83,9 @@ def source_columns(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [c for c in spec["columns"] if c["name"] not in skip]
 
 
-def _typed(raw: Column, column: Mapping[str, Any]) -> Column:
+def _typed(raw: str, column: Mapping[str, Any]) -> str:
+    """SQL of the value of `raw` (the cleaned text) in the column's type; NULL when it is not
+    one."""
     kind = column["type"].lower()
     if kind == "string":
         return raw
@@ -92,15 +95,18 @@ def _typed(raw: Column, column: Mapping[str, Any]) -> Column:
             # The ISO text the cast reads, held to the exact layout (the cast alone would take
             # '2024-1-5' or a trailing time); the cast is several times cheaper than a parse
             # with a pattern, and yields NULL for a day that does not exist.
-            return F.when(raw.rlike(ISO_LAYOUTS[kind]), raw.cast(kind))
-        parsed = F.try_to_timestamp(raw, F.lit(fmt))
-        return F.to_date(parsed) if kind == "date" else parsed
+            layout = sql_text.literal(ISO_LAYOUTS[kind])
+            return f"CASE WHEN {raw} RLIKE {layout} THEN CAST({raw} AS {kind}) END"
+        parsed = f"try_to_timestamp({raw}, {sql_text.literal(fmt)})"
+        return f"to_date({parsed})" if kind == "date" else parsed
     # With ANSI mode off (see spark_io.get_spark) a failed cast yields NULL, not an error.
-    typed = raw.cast(kind)
+    typed = f"CAST({raw} AS {kind})"
     exact = _exact_number(kind)
     # The cast alone would truncate '5.7' to the int 5 and round '2.345' to the decimal(18,2)
     # 2.35: a value that does not fit its type exactly is a parse error, not a new value.
-    return typed if exact is None else F.when(raw.rlike(exact), typed)
+    if exact is None:
+        return typed
+    return f"CASE WHEN {raw} RLIKE {sql_text.literal(exact)} THEN {typed} END"
 
 
 DEFAULT_FORMATS = {"date": "yyyy-MM-dd", "timestamp": "yyyy-MM-dd HH:mm:ss"}
@@ -126,30 +132,30 @@ def _exact_number(kind: str) -> str | None:
     return rf"^[+-]?([0-9]+{fraction}|\.[0-9]{{0,{scale}}}0*)$"
 
 
-def _cleaned(raw: Column, column: Mapping[str, Any]) -> Column:
+def _cleaned(raw: str, column: Mapping[str, Any]) -> str:
     """Empty strings and the spec's null tokens (like `--` for a missing CNPJ) become NULL."""
-    trimmed = F.trim(raw)
-    tokens = ["", *column.get("null_values", [])]
-    return F.when(trimmed.isin(tokens), F.lit(None)).otherwise(trimmed)
+    tokens = ", ".join(sql_text.literal(t) for t in ["", *column.get("null_values", [])])
+    return f"CASE WHEN trim({raw}) IN ({tokens}) THEN NULL ELSE trim({raw}) END"
 
 
-def _problems(name: str, raw: Column, typed: Column, column: Mapping[str, Any]) -> list:
+def _problems(name: str, raw: str, typed: str, column: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(condition, message) pairs of one column's value, in the order they are reported."""
-    problems = [
-        (
-            raw.isNull() & F.lit(not column.get("nullable", True)),
-            F.lit(f"{name}: required value is missing"),
-        ),
-        (
-            raw.isNotNull() & typed.isNull(),
-            F.concat(F.lit(f"{name}: '"), raw, F.lit(f"' is not a valid {column['type']}")),
-        ),
-    ]
+
+    def message(text: str) -> str:
+        start = sql_text.literal(f"{name}: '")
+        return f"concat({start}, {raw}, {sql_text.literal(text)})"
+
+    problems = []
+    if not column.get("nullable", True):
+        problems.append((f"{raw} IS NULL", sql_text.literal(f"{name}: required value is missing")))
+    problems.append(
+        (f"{raw} IS NOT NULL AND {typed} IS NULL", message(f"' is not a valid {column['type']}"))
+    )
     minimum = column.get("min_value")
     if minimum is not None:
-        below = F.coalesce(typed < F.lit(str(minimum)).cast(column["type"]), F.lit(False))
+        bound = f"CAST({sql_text.literal(minimum)} AS {column['type']})"
         problems.append(
-            (below, F.concat(F.lit(f"{name}: '"), raw, F.lit(f"' is below the minimum {minimum}")))
+            (f"coalesce({typed} < {bound}, false)", message(f"' is below the minimum {minimum}"))
         )
     return problems
 
@@ -173,61 +179,56 @@ def _parse_group(
     typed value of a column once; written as one expression, every reference to them (the
     value, its reason, its check) would evaluate them again.
     """
-    schema = ", ".join(f"`{h}` STRING" for h in header) + f", `{CORRUPT}` STRING"
+    q = sql_text.name
+    schema = ", ".join(f"{q(h)} STRING" for h in [*header, CORRUPT])
     # RFC 4180 quoting, as spreadsheets and most exporters write it: `"a ""b"", c"` is the
     # value `a "b", c` (Spark's default escape character is a backslash).
-    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT, "escape": '"'}
+    options = f"map('mode', 'PERMISSIVE', 'columnNameOfCorruptRecord', '{CORRUPT}', 'escape', '\"')"
     by_name = {c["name"]: c for c in columns}
-    line = F.col("raw_line")
     # An odd number of quotes is a quoted field cut short: a truncated line, or a field with a
     # line break that this line-by-line read split in two. from_csv would accept the rest.
-    quotes = F.length(line) - F.length(F.translate(line, '"', ""))
-    odd_quotes = (F.instr(line, '"') > 0) & (quotes % 2 == 1)
+    odd_quotes = (
+        "(instr(raw_line, '\"') > 0 AND "
+        "(length(raw_line) - length(translate(raw_line, '\"', ''))) % 2 = 1)"
+    )
     # Spark keeps a line's bytes as read; re-encoding turns invalid UTF-8 into U+FFFD, so
     # the two differ exactly when the line is not valid UTF-8.
-    not_utf8 = F.encode(line, "UTF-8") != line.cast("binary")
-    split = lines.select(
-        "raw_line", "source_file", "line_id", F.from_csv(line, schema, options).alias("_p")
+    not_utf8 = "encode(raw_line, 'UTF-8') != CAST(raw_line AS BINARY)"
+    kept = ["raw_line", "source_file", "line_id"]
+    split = lines.selectExpr(
+        *kept, f"from_csv(raw_line, {sql_text.literal(schema)}, {options}) AS _p"
     )
-    cleaned = split.select(
-        "raw_line",
-        "source_file",
-        "line_id",
-        (F.col(f"_p.`{CORRUPT}`").isNotNull() | odd_quotes).alias(MALFORMED),
-        not_utf8.alias(NOT_UTF8),
-        *(_cleaned(F.col(f"_p.`{n}`"), c).alias(_raw_name(n)) for n, c in by_name.items()),
+    cleaned = split.selectExpr(
+        *kept,
+        f"(_p.{q(CORRUPT)} IS NOT NULL OR {odd_quotes}) AS {MALFORMED}",
+        f"{not_utf8} AS {NOT_UTF8}",
+        *(f"{_cleaned(f'_p.{q(n)}', c)} AS {q(_raw_name(n))}" for n, c in by_name.items()),
     )
-    typed = cleaned.select(
-        "*", *(_typed(F.col(_raw_name(n)), c).alias(n) for n, c in by_name.items())
+    typed = cleaned.selectExpr(
+        "*", *(f"{_typed(q(_raw_name(n)), c)} AS {q(n)}" for n, c in by_name.items())
     )
-    problems = {n: _problems(n, F.col(_raw_name(n)), F.col(n), c) for n, c in by_name.items()}
-    refused = F.col(MALFORMED)
-    for condition, _ in (p for column in problems.values() for p in column):
-        refused = refused | condition
-    flagged = typed.select("*", refused.alias("_refused"))
-    malformed = F.when(
-        F.col(MALFORMED), F.lit(f"malformed line: expected {len(header)} comma-separated fields")
-    )
-    reasons = []
-    for column in problems.values():
-        reason = F.when(*column[0])
-        for condition, message in column[1:]:
-            reason = reason.when(condition, message)
-        reasons.append(reason)
+    problems = [_problems(n, q(_raw_name(n)), q(n), c) for n, c in by_name.items()]
+    refused = " OR ".join([MALFORMED, *(f"({cond})" for p in problems for cond, _ in p)])
+    flagged = typed.selectExpr("*", f"({refused}) AS _refused")
+    malformed = sql_text.literal(f"malformed line: expected {len(header)} comma-separated fields")
+    reasons = [
+        "CASE " + " ".join(f"WHEN {cond} THEN {text}" for cond, text in column) + " END"
+        for column in problems
+    ]
     # Most lines are fine: the reason text is built only for the others.
-    is_refused = F.col("_refused")
-    return flagged.select(
-        F.when(is_refused | F.col(NOT_UTF8), line).alias("raw_line"),
+    reason = f"concat_ws('; ', CASE WHEN {MALFORMED} THEN {malformed} END, {', '.join(reasons)})"
+    return flagged.selectExpr(
+        f"CASE WHEN _refused OR {NOT_UTF8} THEN raw_line END AS raw_line",
         "source_file",
         "line_id",
-        F.when(is_refused, F.concat_ws("; ", malformed, *reasons)).otherwise("").alias("reason"),
+        f"CASE WHEN _refused THEN {reason} ELSE '' END AS reason",
         MALFORMED,
         NOT_UTF8,
         *(
-            (F.col(_raw_name(n)).isNotNull() & F.col(n).isNull()).alias(unparsable_flag(n))
+            f"{q(_raw_name(n))} IS NOT NULL AND {q(n)} IS NULL AS {q(unparsable_flag(n))}"
             for n in _typed_names(columns)
         ),
-        *by_name,
+        *(q(n) for n in by_name),
     )
 
 
@@ -294,12 +295,12 @@ def _parse_files(
     for header_line, members in groups.items():
         lines = (
             spark.read.text([m.uri for m in members])
-            .select(
-                F.col("value").alias("raw_line"),
-                F.col("_metadata.file_path").alias("source_file"),
-                F.monotonically_increasing_id().alias("line_id"),
+            .selectExpr(
+                "value AS raw_line",
+                "_metadata.file_path AS source_file",
+                "monotonically_increasing_id() AS line_id",
             )
-            .where((F.trim("raw_line") != "") & (F.col("raw_line") != header_line))
+            .where(f"trim(raw_line) != '' AND raw_line != {sql_text.literal(header_line)}")
         )
         frame = _parse_group(lines, members[0].header, columns)
         parsed = frame if parsed is None else parsed.unionByName(frame)
@@ -311,13 +312,10 @@ def _split(
     parsed: DataFrame, columns: Sequence[Mapping[str, Any]], ingested_at: str
 ) -> tuple[DataFrame, DataFrame]:
     """The good rows, with the ingestion columns, and the quarantine rows."""
-    stamp = F.to_timestamp(F.lit(ingested_at))
-    good = parsed.where(F.col("reason") == "").select(
-        *(c["name"] for c in columns), stamp.alias("ingested_at"), "source_file"
-    )
-    bad = parsed.where(F.col("reason") != "").select(
-        "raw_line", "source_file", "reason", stamp.alias("ingested_at")
-    )
+    stamp = f"to_timestamp({sql_text.literal(ingested_at)}) AS ingested_at"
+    names = (sql_text.name(c["name"]) for c in columns)
+    good = parsed.where("reason = ''").selectExpr(*names, stamp, "source_file")
+    bad = parsed.where("reason != ''").selectExpr("raw_line", "source_file", "reason", stamp)
     return good, bad
 
 

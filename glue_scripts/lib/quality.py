@@ -14,6 +14,8 @@ from typing import Any
 
 from pyspark.sql import SparkSession
 
+from glue_scripts.lib import sql_text
+
 THIS = "this"
 # What a partitioned write keeps of the table: (name, rows) of each committed partition it
 # does not replace. `GlueJob.write` registers it for rules that count the whole table.
@@ -49,7 +51,7 @@ def _cols(rule: Mapping[str, Any]) -> list[str]:
 
 
 def _q(name: str) -> str:
-    return f"`{name}`"
+    return sql_text.name(name)
 
 
 def _view(table: str) -> str:
@@ -80,7 +82,7 @@ def compile_rule(
         return f"SELECT COUNT(*) AS failed FROM {THIS} WHERE {cond}"
     if kind == "accepted_values":
         (column,) = _cols(rule)
-        values = ", ".join("'" + str(v).replace("'", "''") + "'" for v in params["values"])
+        values = ", ".join(sql_text.literal(v) for v in params["values"])
         return (
             f"SELECT COUNT(*) AS failed FROM {THIS} "
             f"WHERE {_q(column)} IS NOT NULL AND {_q(column)} NOT IN ({values})"

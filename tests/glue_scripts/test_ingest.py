@@ -359,6 +359,31 @@ def test_a_header_in_another_order_maps_by_name_and_extra_columns_are_drift(spar
     assert result["rows"]["PED001"]["observacoes"] == "nota a"
 
 
+def test_quotes_backslashes_and_backticks_in_headers_tokens_and_values_stay_text(spark, tmp_path):
+    # The parse is SQL text: a header, a null token or a value holding SQL's quoting
+    # characters must neither break it nor change what it reads.
+    spec = PEDIDOS.payload()
+    for column in spec["columns"]:
+        if column["name"] == "observacoes":
+            column["null_values"] = ["it's", "c:\\none"]
+    header = PEDIDOS_HEADER + ',`nota` do "cliente",o\'que\\x'
+    file = write(
+        tmp_path / "a.csv",
+        header,
+        "PED001,2024-10-15,FORN001,1.00,ENTREGUE,BOLETO,30,2024-11-14,ana,it's,x,y",
+        "PED002,2024-10-15,FORN001,1.00,ENTREGUE,BOLETO,30,2024-11-14,ana,c:\\none,x,y",
+        "PED003,2024-10-15,FORN001,1.00,ENTREGUE,BOLETO,30,2024-11-14,ana,o'k \\n `b`,x,y",
+        "PED004,2024-10-1',FORN001,1.00,ENTREGUE,BOLETO,30,2024-11-14,ana,,x,y",
+    )
+    result = run(spark, [file], spec)
+
+    assert result["loaded"].drift == {file: ['`nota` do "cliente"', "o'que\\x"]}
+    observacoes = {k: r["observacoes"] for k, r in result["rows"].items()}
+    assert observacoes == {"PED001": None, "PED002": None, "PED003": "o'k \\n `b`"}
+    (reason,) = result["reasons"].values()
+    assert reason == "data_pedido: '2024-10-1'' is not a valid date"
+
+
 def test_a_missing_required_column_rejects_the_whole_file(spark, tmp_path):
     good = write(tmp_path / "a.csv", PEDIDOS_HEADER)
     bad = write(

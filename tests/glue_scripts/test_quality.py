@@ -205,6 +205,18 @@ def test_an_unknown_kind_is_refused():
     assert str(err.value) == "rule 'x' has unknown kind 'bogus'"
 
 
+def test_an_accepted_value_with_a_quote_is_accepted_as_written(spark):
+    # Two quotes in a row are two SQL literals joined: 'it''s' would accept "its".
+    rule = {"name": "x", "kind": "accepted_values", "columns": ["status"]}
+    rule["params"] = {"values": ["it's", "c:\\x"]}
+    _register(spark, THIS, [("it's",), ("its",), ("c:\\x",)], "status string")
+    try:
+        (checked,) = evaluate_rules(spark, [rule])
+    finally:
+        spark.catalog.dropTempView(THIS)
+    assert checked.failed == 1
+
+
 @pytest.mark.parametrize("kind", ["not_null", "unique", "non_negative", "accepted_values"])
 def test_a_rule_without_columns_is_refused(kind):
     with pytest.raises(RuleError) as err:
