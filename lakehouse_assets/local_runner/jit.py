@@ -11,10 +11,10 @@ Large data also gets a JVM tuned for throughput (`FULL_JIT`; docs/BENCHMARKING.m
 of large runs"), measured on the ImportAu graph at 1M items on two cores:
 - the JIT compiles later than its defaults (thresholds six times higher): its compiler
   threads take cores from Spark's tasks, and every distinct query brings generated classes
-  of its own to compile. The compilers used 58 s of CPU in a 95 s run, then 42 s, and the
-  graph's steps took about 80 s instead of 88 s;
+  of its own to compile. The compilers used 58 s of CPU in a run of about 95 s, then 42 s, and
+  the graph's steps took 81 s instead of 88 s;
 - the parallel collector instead of G1: its cheaper write barriers cut the tasks' own CPU,
-  and the steps took 74 s instead of 80 s (the bare script's 48 s instead of 52 s).
+  and the steps took 74 s instead of 81 s (the bare script's 48 s instead of 52 s).
 
 `LAKEHOUSE_SPARK_JIT`: `auto` (default), `c1` or `full` to force one.
 """
