@@ -73,3 +73,29 @@ def test_each_setting_has_its_own_archive_and_it_can_be_turned_off(cache, monkey
     assert c1.split("=", 1)[1].rsplit(".", 2)[0] != full.split("=", 1)[1].rsplit(".", 2)[0]
     monkeypatch.setenv("LAKEHOUSE_SPARK_CLASS_ARCHIVE", "0")
     assert class_archive.archive_options("") == ""
+
+
+def test_archives_of_settings_unused_for_weeks_and_stray_dumps_are_deleted(cache):
+    def archive_of(options: str) -> str:
+        return class_archive.archive_options(options).split("=", 1)[1].rsplit(".", 2)[0]
+
+    old, recent = archive_of("old"), archive_of("recent")
+    for path in (old, recent):
+        with open(path, "wb") as f:
+            f.write(b"archive")
+    settled(old, seconds_ago=(class_archive.UNUSED_DAYS + 1) * 86400)
+    settled(recent, seconds_ago=(class_archive.UNUSED_DAYS - 1) * 86400)
+    stray, running = f"{old}.{dead_pid()}.dump", f"{recent}.{os.getpid()}.dump"
+    for path in (stray, running):
+        with open(path, "wb") as f:
+            f.write(b"dump")
+        settled(path)
+
+    class_archive.archive_options("")
+
+    assert not os.path.exists(old) and not os.path.exists(stray)
+    assert os.path.exists(recent) and os.path.exists(running)
+    # A start that uses an archive marks it used, so it outlives settings used less lately.
+    settled(recent, seconds_ago=(class_archive.UNUSED_DAYS - 1) * 86400)
+    assert class_archive.archive_options("recent") == f"-XX:SharedArchiveFile={recent}"
+    assert time.time() - os.stat(recent).st_mtime < 60
