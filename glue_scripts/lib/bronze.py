@@ -11,6 +11,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from glue_scripts.lib import sql_text
 from glue_scripts.lib.args import require
 from glue_scripts.lib.file_checks import SchemaDriftError
 from glue_scripts.lib.ingest import LOAD_DATE_COLUMN, QUARANTINE_COLUMNS, Ingested, ingest
@@ -66,7 +67,7 @@ REPEATED_KEYS = "repeated_keys"
 
 def repeated_keys_query(view: str, key: Sequence[str]) -> str:
     """SQL returning a row if a key repeats within one load of `view` (else none)."""
-    columns = ", ".join(f"`{c}`" for c in (*key, LOAD_DATE_COLUMN))
+    columns = ", ".join(sql_text.name(c) for c in (*key, LOAD_DATE_COLUMN))
     return f"SELECT 1 AS repeated FROM {view} GROUP BY {columns} HAVING COUNT(*) > 1 LIMIT 1"
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 
+from glue_scripts.lib import sql_text
 from glue_scripts.lib.fs import spark_path
 from glue_scripts.lib.tables import UNPARTITIONED, TableStore, new_snapshot_id, partition_name
 
@@ -92,9 +93,9 @@ def count_query(view: str, partition_by: tuple[str, ...]) -> str:
     """SQL counting the rows of `view` per partition (columns p0, p1, ..., n)."""
     if not partition_by:
         return f"SELECT COUNT(*) AS n FROM {view}"
-    cols = ", ".join(f"CAST(`{c}` AS STRING) AS p{i}" for i, c in enumerate(partition_by))
-    keys = ", ".join(f"`{c}`" for c in partition_by)
-    return f"SELECT {cols}, COUNT(*) AS n FROM {view} GROUP BY {keys}"
+    keys = [sql_text.name(c) for c in partition_by]
+    cols = ", ".join(f"CAST({k} AS STRING) AS p{i}" for i, k in enumerate(keys))
+    return f"SELECT {cols}, COUNT(*) AS n FROM {view} GROUP BY {', '.join(keys)}"
 
 
 def rows_by_partition(rows: list[dict], partition_by: tuple[str, ...]) -> dict[str, int]:
