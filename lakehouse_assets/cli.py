@@ -128,18 +128,34 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve()))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-
-    from lakehouse_assets.headless import run_selection
-
     job_args = dict(pair.split("=", 1) for pair in args.job_arg or [])
+    early = _start_runner_early(settings)
     try:
+        from lakehouse_assets.headless import run_selection
+
         ok = run_selection(settings, selection=selection, load_date=load_date, job_args=job_args)
     finally:
+        if early is not None:
+            early.wait()
         if settings.target == "local" and not args.keep_runner:
             from lakehouse_assets.local_runner.process import stop_runner
 
             stop_runner(Path(settings.runner_dir))
     return 0 if ok else 1
+
+
+def _start_runner_early(settings: Settings):
+    """Every local run needs the Spark runner: start it now, before Dagster is imported."""
+    if settings.target != "local":
+        return None
+    from lakehouse_assets.local_runner import jit
+    from lakehouse_assets.local_runner.process import EarlyStart
+
+    try:
+        choice = jit.choose([settings.landing, settings.root])
+    except ValueError:
+        return None  # a bad JIT setting: the first step reports it
+    return EarlyStart(Path(settings.runner_dir), choice)
 
 
 def _job_arg(text: str) -> str:

@@ -44,12 +44,18 @@ def _steps() -> dict:
         return {}
     run_id = runs[0].run_id
     stats = instance.get_run_stats(run_id)
-    steps = {
-        s.step_key: s.end_time - s.start_time
+    timed = [
+        s
         for s in instance.get_run_step_stats(run_id)
         if s.start_time is not None and s.end_time is not None
+    ]
+    return {
+        "run_id": run_id,
+        "start": stats.start_time,
+        "end": stats.end_time,
+        "steps": {s.step_key: s.end_time - s.start_time for s in timed},
+        "step_starts": {s.step_key: s.start_time for s in timed},
     }
-    return {"run_id": run_id, "start": stats.start_time, "end": stats.end_time, "steps": steps}
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -75,6 +81,7 @@ def _run(args: argparse.Namespace) -> int:
             runner_born = started_at(info["pid"])
             if before is None and runner_born is not None:
                 report["runner_start_seconds"] = info["ready_at"] - runner_born
+                report["runner_ready_at"] = info["ready_at"]
         report["dagster_memory_mb"] = vm_hwm_mb("self")
         report["dagster"] = _steps()
         report["bookkeeping_seconds"] = time.perf_counter() - booked

@@ -72,18 +72,17 @@ def tree_memory_mb(pid: int) -> dict[str, float]:
 
 
 def started_at(pid: int) -> float | None:
-    """Epoch seconds at which a live process started (from /proc, clock-tick resolution)."""
+    """Epoch seconds at which a live process started (from /proc, clock-tick resolution).
+
+    Its start and the uptime both count from the boot; the boot time `btime` would do too,
+    but it is rounded to whole seconds."""
     try:
         stat = (PROC / str(pid) / "stat").read_text()
-        boot = next(
-            float(line.split()[1])
-            for line in (PROC / "stat").read_text().splitlines()
-            if line.startswith("btime")
-        )
-    except (OSError, StopIteration):
+        uptime = float((PROC / "uptime").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
         return None
     ticks = int(stat[stat.rindex(")") + 2 :].split()[19])
-    return boot + ticks / os.sysconf("SC_CLK_TCK")
+    return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)

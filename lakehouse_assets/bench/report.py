@@ -29,14 +29,17 @@ METHOD = """\
   `time.perf_counter` from spawn to exit; tables show medians of the runs (n per table).
 - **Framework**: `lakehouse run --landing <data> --root <fresh root> --select
   'group:importau' --load-date <d>`: the CLI's own `main`, Dagster in-process, the local
-  Glue runner started by the first step (one cold Spark start) and stopped at the end.
+  Glue runner (one cold Spark start) started by the CLI before it imports Dagster, so that
+  its start overlaps the Dagster process start, and stopped at the end. The first step
+  counts without the time it waited for the runner.
   **Bare**: `lakehouse_assets/bench/bare_pipeline.py`: one SparkSession built exactly like
   the runner's, `spark.read.csv` with the specs' types, the same transform functions of
   `glue_scripts/importau/*.py`, Parquet per layer; no Dagster, checks, quarantine,
   manifests or masking. Both run one after the other, alternating which goes first.
 - **Cold** counts everything, Spark start included. **Warm** is the same run minus its
-  Spark start and stop (framework: runner process start to ready, which includes the
-  runner's interpreter start, and its stop; bare: building and stopping the session).
+  Spark start and stop (framework: the first step's wait for the runner, the part of the
+  runner's start that the Dagster process start did not hide, and its stop; bare: building
+  and stopping the session).
 - **Same silver/gold**: the framework's and the bare script's silver and gold have equal
   row counts and equal sums of every money column.
 - **DuckDB** reads the bronze Parquet the framework wrote (its manifests' current files)

@@ -10,6 +10,7 @@ from lakehouse_assets.bench.results import BenchResults, ScaleResult, median, ra
 FRAMEWORK_PARTS = (
     ("process_start", "Dagster process start"),
     ("runner_start", "runner Spark start"),
+    ("runner_wait", "first step's wait for it"),
     ("importau_bronze_ingest", "bronze job"),
     ("importau_silver_fato_pedido_correlacionado", "silver job"),
     ("importau_gold_agregado_fluxo_de_caixa_mensal", "gold cash flow"),

@@ -103,6 +103,19 @@ class Measured:
     memory: dict[str, float | None]
 
 
+FIRST_STEP = "importau_bronze_ingest"
+
+
+def runner_wait(report: dict, dagster: dict, first: str) -> float | None:
+    """How long the first step waited for the runner the run started: the CLI starts it
+    before importing Dagster, so only the part of its start still running when the step
+    began delays the run."""
+    ready, began = report.get("runner_ready_at"), (dagster.get("step_starts") or {}).get(first)
+    if ready is None or began is None:
+        return None
+    return max(0.0, ready - began)
+
+
 def _minus(total: float, *parts: float | None) -> float | None:
     return None if any(p is None for p in parts) else total - sum(parts)
 
@@ -138,18 +151,19 @@ def framework(
     dagster = report.get("dagster") or {}
     steps = dict(dagster.get("steps") or {})
     start = report.get("runner_start_seconds")
-    first = "importau_bronze_ingest"
-    if start is not None and first in steps:
-        steps[first] -= start  # the first step waited for the runner to start
+    waited = runner_wait(report, dagster, FIRST_STEP)
+    if waited is not None and FIRST_STEP in steps:
+        steps[FIRST_STEP] -= waited
     born, run_start = report.get("born"), dagster.get("start")
     parts = {
         "process_start": run_start - born if born and run_start else None,
         "runner_start": start,
+        "runner_wait": waited,
         "runner_stop": report.get("stop_seconds"),
         **steps,
     }
     cold = run.wall_seconds - report.get("bookkeeping_seconds", 0.0)
-    warm = _minus(cold, start, report.get("stop_seconds")) if not keep_runner else None
+    warm = _minus(cold, waited, report.get("stop_seconds")) if not keep_runner else None
     memory = {"dagster_process": report.get("dagster_memory_mb"), **_runner_memory(report)}
     return Measured(cold, warm, parts, memory)
 

@@ -7,8 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from lakehouse_assets.local_runner import jit
@@ -66,6 +67,35 @@ def ensure_runner(
         elif info:
             return info["url"]
         return _start(state_dir, idle_timeout, start_timeout, jit_choice)
+
+
+class EarlyStart:
+    """A runner start begun in a background thread, while the caller imports Dagster and
+    plans its run: the JVM's start (about 2 s) overlaps that work instead of following it.
+
+    The steps' own `ensure_runner` waits on the lock until this start is done and then uses
+    the runner. A start that fails here is left to that call, which starts again and reports
+    the error where the step fails.
+    """
+
+    def __init__(self, state_dir: Path, jit_choice: str):
+        self._thread = threading.Thread(
+            target=self._start,
+            args=(state_dir, jit_choice),
+            name="lakehouse-runner-start",
+            daemon=True,
+        )
+        self._thread.start()
+
+    @staticmethod
+    def _start(state_dir: Path, jit_choice: str) -> None:
+        # Whatever fails here fails again in the step's own start, which reports it.
+        with suppress(Exception):
+            ensure_runner(state_dir, jit_choice=jit_choice)
+
+    def wait(self) -> None:
+        """Until the start is over: a runner must be stopped only once it is up."""
+        self._thread.join()
 
 
 def _start(

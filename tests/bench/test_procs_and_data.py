@@ -1,17 +1,21 @@
-"""Child processes, peak memory from /proc, items per order, and the daily drops."""
+"""Child processes, start times and peak memory from /proc, the runner's share of a run,
+items per order, and the daily drops."""
 
 from __future__ import annotations
 
 import csv
 import os
+import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from lakehouse_assets.bench.landing_data import BY_DAY, daily_drops, scale_data
-from lakehouse_assets.bench.procs import run_child, tree_memory_mb, vm_hwm_mb
+from lakehouse_assets.bench.procs import run_child, started_at, tree_memory_mb, vm_hwm_mb
+from lakehouse_assets.bench.runs import runner_wait
 from lakehouse_assets.bench.scales import items_per_order, orders_for
 
 CHILD = """
@@ -41,6 +45,28 @@ def test_peak_memory_is_read_for_a_process_and_its_tree():
     tree = tree_memory_mb(os.getpid())
     assert list(tree)[0].endswith(f"[{os.getpid()}]")
     assert vm_hwm_mb(2**22 + 1) is None  # no such process
+
+
+def test_a_process_start_is_read_to_the_clock_tick():
+    spawned = time.time()
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        born = started_at(child.pid)
+    finally:
+        child.kill()
+        child.wait()
+    # Whole-second boot times would put it up to a second early.
+    assert spawned - 0.05 <= born <= time.time()
+    assert started_at(2**22 + 1) is None  # no such process
+
+
+def test_the_first_step_counts_only_what_it_waited_for_the_runner():
+    dagster = {"step_starts": {"bronze": 100.0}}
+    # Ready while Dagster was still starting: the step did not wait.
+    assert runner_wait({"runner_ready_at": 99.0}, dagster, "bronze") == 0.0
+    assert runner_wait({"runner_ready_at": 101.5}, dagster, "bronze") == 1.5
+    assert runner_wait({}, dagster, "bronze") is None  # a runner started beforehand
+    assert runner_wait({"runner_ready_at": 101.5}, {}, "bronze") is None
 
 
 def test_items_per_order_is_measured_on_the_generator():

@@ -130,7 +130,7 @@ def test_the_report_shows_the_goals_and_each_measurement():
     second = "| second (nothing changed) | 3 | 9.00 | 430 | 0 | GetPartitions 400, GetTables 30 |"
     assert second in text
     assert "| 1M | 130 | - | 2,100 | - | 2,100 | - | - | - | - |" in text  # peaks, MiB
-    assert "| 1M | - | - | 5.00 | - | - | - | - |" in text  # bronze job parts
+    assert "| 1M | - | - | - | 5.00 | - | - | - | - |" in text  # bronze job parts
     assert "Bare script, median seconds per phase" not in text  # no phases recorded
     assert "| `lakehouse run --domain importau`, real exports | 3 | 25.0 | 2.08x |" in text
     assert "then `lakehouse catalog export`" not in text  # no export timed

@@ -16,8 +16,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from dagster import DagsterInstance
 
 from glue_scripts.lib.tables import TableStore
+from lakehouse_assets.bench.procs import started_at
 from lakehouse_assets.domains.importau.generator import generate
 from lakehouse_assets.local_runner.client import LocalGlueClient
 from tests.e2e.helpers import parquet_rows
@@ -70,6 +72,9 @@ def test_cli_run_materializes_the_graph_and_killed_write_loses_nothing(workspace
     info = json.loads((root / "_runner" / "runner.json").read_text())
     # The launcher chose for the sample's few kilobytes and told the runner it started.
     assert f"(pid {info['pid']}, c1 JIT)" in (root / "_runner" / "runner.log").read_text()
+    # The CLI starts the runner before it imports Dagster, so the JVM's start overlaps it.
+    (record,) = DagsterInstance.from_config(env["DAGSTER_HOME"]).get_run_records(limit=1)
+    assert started_at(info["pid"]) < record.create_timestamp.timestamp()
     client = LocalGlueClient(
         info["url"], {"slow": str(Path(__file__).parent / "scripts" / "slow_snapshot_write.py")}
     )
