@@ -6,6 +6,10 @@ Parquet written layer by layer (bronze, silver, gold, each read back by the next
 the jobs do). No Dagster, no Pipes, no quarantine, no quality rules, no manifests, no
 masking. Never imports dagster.
 
+`full` then runs the specs' quality rules on what it wrote, table after table, as a script
+would that checks its outputs the way the framework does; they are timed apart (phase
+`checks`), so that the yardstick can be taken with or without them.
+
     python -m lakehouse_assets.bench.bare_pipeline full --landing DIR --load-date D \
         --out DIR --result FILE
     python -m lakehouse_assets.bench.bare_pipeline silver-gold --bronze-root ROOT \
@@ -37,7 +41,7 @@ from glue_scripts.lib.fs import normalize_root, spark_path
 from glue_scripts.lib.landing import find_source_files
 from lakehouse_assets.bench.bare_read import read_source
 from lakehouse_assets.bench.procs import started_at, tree_memory_mb
-from lakehouse_assets.domains.importau.specs import BRONZE
+from lakehouse_assets.domains.importau.specs import BRONZE, TABLES
 
 SILVER_INPUTS = ("itens_pedido", "pedidos", "produtos", "fornecedores", "pagamentos", "cambio")
 FACT = "fato_pedido_correlacionado"
@@ -68,6 +72,28 @@ def write_gold(fato: DataFrame, emprestimos: DataFrame, cambio: DataFrame, out: 
     gold_fx.transform(fato, cambio).write.mode("overwrite").parquet(str(out / FX))
 
 
+def run_checks(spark: SparkSession, out: Path) -> int:
+    """The quality rules of every ImportAu table on the written outputs (the same SQL the
+    jobs run before they publish); returns how many blocking ones failed (the script keeps
+    the rows the framework quarantines, so some may)."""
+    from glue_scripts.lib import quality
+
+    folders = {spec.name: out / "bronze" / spec.name for spec in BRONZE}
+    folders |= {FACT: out / "silver" / FACT, CASH: out / "gold" / CASH, FX: out / "gold" / FX}
+    for name, folder in folders.items():
+        _parquet(spark, folder).createOrReplaceTempView(name)
+    spark.createDataFrame([], "name STRING, rows BIGINT").createOrReplaceTempView(quality.KEPT)
+    # One load of each source: one row per key, as the jobs know of what they read.
+    unique_views = {spec.name: spec.primary_key for spec in BRONZE}
+    failed = 0
+    for spec in TABLES:
+        spark.table(spec.name).createOrReplaceTempView(quality.THIS)
+        rules = [rule.payload() for rule in spec.rules]
+        outcomes, _ = quality.evaluate_with_queries(spark, rules, {}, unique_views)
+        failed += len(quality.blocking_failures(outcomes))
+    return failed
+
+
 def framework_bronze(spark: SparkSession, root: str) -> dict[str, DataFrame]:
     from glue_scripts.lib.spark_io import read_table
     from glue_scripts.lib.tables import TableStore
@@ -81,7 +107,9 @@ def _parquet(spark: SparkSession, folder: Path) -> DataFrame:
     return spark.read.parquet(str(folder))
 
 
-def run(args: argparse.Namespace, spark: SparkSession, phases: dict[str, float]) -> None:
+def run(args: argparse.Namespace, spark: SparkSession, phases: dict[str, float]) -> int | None:
+    """Write the layers (and, in `full` mode, check them), timing each phase; returns how
+    many rules failed, if checked."""
     out = Path(args.out)
     tick = time.perf_counter()
 
@@ -102,6 +130,11 @@ def run(args: argparse.Namespace, spark: SparkSession, phases: dict[str, float])
     fato = _parquet(spark, out / "silver" / FACT)
     write_gold(fato, bronze["emprestimos"], bronze["cambio"], out / "gold")
     lap("gold")
+    if args.mode != "full":
+        return None
+    failed = run_checks(spark, out)
+    lap("checks")
+    return failed
 
 
 def main(argv: Sequence[str]) -> int:
@@ -129,12 +162,17 @@ def main(argv: Sequence[str]) -> int:
         start = time.perf_counter()
         spark.range(1).count()
         phases["first_action"] = time.perf_counter() - start
-    run(args, spark, phases)
+    failed_checks = run(args, spark, phases)
     memory = tree_memory_mb(os.getpid())
     start = time.perf_counter()
     spark.stop()
     phases["spark_stop"] = time.perf_counter() - start
-    report = {"phases": phases, "memory_mb": memory, "pid": os.getpid()}
+    report = {
+        "phases": phases,
+        "memory_mb": memory,
+        "pid": os.getpid(),
+        "failed_checks": failed_checks,
+    }
     Path(args.result).write_text(json.dumps(report, indent=1))
     return 0
 

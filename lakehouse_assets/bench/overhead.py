@@ -15,6 +15,8 @@ SELECTION = "group:importau"
 
 def _record(sc: ScaleResult, kind: str, run: runs.Measured) -> None:
     getattr(sc, f"{kind}_cold").append(run.cold)
+    if run.checks is not None:
+        sc.bare_checks.append(run.checks)
     if run.warm is not None:
         getattr(sc, f"{kind}_warm").append(run.warm)
     add(getattr(sc, f"{kind}_parts"), run.parts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lakehouse_assets.bench.catalog_child import is_read
-from lakehouse_assets.bench.results import BenchResults, ScaleResult, median, ratio
+from lakehouse_assets.bench.results import BenchResults, ScaleResult, median, ratio, with_checks
 
 FRAMEWORK_PARTS = (
     ("process_start", "Dagster process start"),
@@ -24,6 +24,7 @@ BARE_PARTS = (
     ("silver", "silver"),
     ("gold", "gold"),
     ("spark_stop", "Spark stop"),
+    ("checks", "same checks (apart)"),
 )
 MEMORY = (
     ("dagster_process", "Dagster process"),
@@ -66,6 +67,7 @@ def overhead(results: BenchResults) -> str:
             continue
         fw, bare = median(sc.framework_cold), median(sc.bare_cold)
         fw_warm, bare_warm = median(sc.framework_warm), median(sc.bare_warm)
+        checked = with_checks(sc.bare_cold, sc.bare_checks)
         rows.append(
             (
                 sc.label,
@@ -75,6 +77,8 @@ def overhead(results: BenchResults) -> str:
                 secs(fw),
                 secs(bare),
                 times(ratio(fw, bare)),
+                secs(checked),
+                times(ratio(fw, checked)),
                 secs(fw_warm),
                 secs(bare_warm),
                 times(ratio(fw_warm, bare_warm)),
@@ -82,7 +86,7 @@ def overhead(results: BenchResults) -> str:
             )
         )
     headers = ("scale", "items", "JIT", "runs", "framework cold (s)", "bare cold (s)")
-    headers += ("ratio cold",)
+    headers += ("ratio cold", "bare + same checks (s)", "ratio to it")
     headers += ("framework warm (s)", "bare warm (s)", "ratio warm", "same silver/gold")
     return table(headers, rows)
 

@@ -18,6 +18,13 @@ def median(values: Iterable[float | None]) -> float | None:
     return statistics.median(present) if present else None
 
 
+def with_checks(cold: list[float], checks: list[float]) -> float | None:
+    """The median bare run with its checks counted (runs paired in order)."""
+    if not checks or len(checks) != len(cold):
+        return None
+    return median([c + k for c, k in zip(cold, checks, strict=True)])
+
+
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
         return None
@@ -41,6 +48,8 @@ class ScaleResult:
     bare_cold: list[float] = field(default_factory=list)
     bare_warm: list[float] = field(default_factory=list)
     bare_parts: dict[str, list[float]] = field(default_factory=dict)
+    # The bare script's checks of its outputs (the specs' rules), not in `bare_cold`.
+    bare_checks: list[float] = field(default_factory=list)
     outputs_differ: list[str] | None = None
     memory_mb: dict[str, list[float]] = field(default_factory=dict)
     spark_silver_gold: list[float] = field(default_factory=list)
@@ -64,6 +73,10 @@ class GraphTiming:
     rows: dict[str, int] = field(default_factory=dict)
     graph: list[float] = field(default_factory=list)
     export: list[float] = field(default_factory=list)
+    # The bare PySpark script of the same transforms on the same files, cold: what the data
+    # costs Spark without the framework.
+    bare: list[float] = field(default_factory=list)
+    bare_checks: list[float] = field(default_factory=list)
 
 
 @dataclass

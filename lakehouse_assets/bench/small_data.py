@@ -2,7 +2,8 @@
 
 `lakehouse run --domain importau` is what `make run` runs for ImportAu: the graph plus the
 governance asset exporting the catalog to the local endpoint (started beforehand, as
-`make run` starts it once), then `lakehouse catalog export`.
+`make run` starts it once), then `lakehouse catalog export`; then the bare PySpark script of
+the same transforms on the same files, for what the data itself costs a cold Spark.
 """
 
 from __future__ import annotations
@@ -38,6 +39,12 @@ def _graph(ctx: runs.Context, timing: GraphTiming, landing: Path, run_dir: Path,
     if not export.ok:
         raise runs.BenchError(export.failure("lakehouse catalog export"))
     timing.export.append(export.wall_seconds)
+    bare_dir = runs.fresh(run_dir / "bare")
+    args = ["full", "--landing", str(landing), "--load-date", LOAD_DATE]
+    bare = runs.bare(ctx, bare_dir, [*args, "--out", str(bare_dir / "out")])
+    timing.bare.append(bare.cold)
+    if bare.checks is not None:
+        timing.bare_checks.append(bare.checks)
 
 
 def measure(ctx: runs.Context, count: int) -> StartupResult:
@@ -63,11 +70,14 @@ def measure(ctx: runs.Context, count: int) -> StartupResult:
             _graph(ctx, result.sample, landing, base / f"sample-{run}", aws)
             if result.real is not None:
                 _graph(ctx, result.real, real, base / f"real-{run}", aws)
+            timings = [t for t in (result.sample, result.real) if t is not None]
             ctx.progress(
                 f"  small data run {run + 1}/{count}: cold start {cold.wall_seconds:.1f} s "
                 f"(untuned {default.wall_seconds:.1f} s), "
-                f"sample graph {result.sample.graph[-1]:.1f} s"
-                + (f", real exports {result.real.graph[-1]:.1f} s" if result.real else "")
+                + ", ".join(
+                    f"{t.label} graph {t.graph[-1]:.1f} s (bare script {t.bare[-1]:.1f} s)"
+                    for t in timings
+                )
             )
     finally:
         local_aws.stop_background(endpoint_root)
