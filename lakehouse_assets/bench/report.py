@@ -126,66 +126,29 @@ def _startup(results: BenchResults) -> str:
 
     startup = results.startup
     cold = median(startup.bare_cold_start)
-    rows = [
-        (
-            "bare cold Spark start + one action",
-            len(startup.bare_cold_start),
-            tables.secs(cold),
-            "1x",
-        )
-    ]
-    default = median(startup.default_cold_start)
-    if default is not None:
-        rows.append(
-            (
-                "default PySpark cold start + one action (no JVM tuning)",
-                len(startup.default_cold_start),
-                tables.secs(default),
-                tables.times(ratio(default, cold)),
-            )
-        )
+    rows = []
+
+    def row(what: str, runs: int, seconds: float | None) -> None:
+        if seconds is not None:
+            rows.append((what, runs, tables.secs(seconds), tables.times(ratio(seconds, cold))))
+
+    row("bare cold Spark start + one action", len(startup.bare_cold_start), cold)
+    default = "default PySpark cold start + one action (no JVM tuning)"
+    row(default, len(startup.default_cold_start), median(startup.default_cold_start))
     for timing in (startup.sample, startup.real):
         if timing is None:
             continue
-        graph, export, bare = median(timing.graph), median(timing.export), median(timing.bare)
-        rows.append(
-            (
-                f"`lakehouse run --domain importau`, {timing.label}",
-                len(timing.graph),
-                tables.secs(graph),
-                tables.times(ratio(graph, cold)),
-            )
-        )
-        if bare is not None:
-            rows.append(
-                (
-                    f"bare PySpark script of the same transforms, cold ({timing.label})",
-                    len(timing.bare),
-                    tables.secs(bare),
-                    tables.times(ratio(bare, cold)),
-                )
-            )
+        label, graph = timing.label, median(timing.graph)
+        row(f"`lakehouse run --domain importau`, {label}", len(timing.graph), graph)
+        bare = f"bare PySpark script of the same transforms, cold ({label})"
+        row(bare, len(timing.bare), median(timing.bare))
         checked = with_checks(timing.bare, timing.bare_checks)
-        if checked is not None:
-            rows.append(
-                (
-                    f"the same bare script, and the same checks ({timing.label})",
-                    len(timing.bare_checks),
-                    tables.secs(checked),
-                    tables.times(ratio(checked, cold)),
-                )
-            )
-        if export is None:
-            continue
-        total = graph + export if graph is not None else None
-        rows.append(
-            (
-                f"then `lakehouse catalog export` ({timing.label})",
-                len(timing.export),
-                tables.secs(export),
-                tables.times(ratio(total, cold)) + " together",
-            )
-        )
+        row(f"the same bare script, and the same checks ({label})", len(timing.bare), checked)
+        export = median(timing.export)
+        if export is not None and graph is not None:
+            together = tables.times(ratio(graph + export, cold)) + " together"
+            what = f"then `lakehouse catalog export` ({label})"
+            rows.append((what, len(timing.export), tables.secs(export), together))
     return tables.table(("what", "runs", "median (s)", "x cold start"), rows)
 
 
