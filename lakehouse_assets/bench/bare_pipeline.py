@@ -82,7 +82,9 @@ def run_checks(spark: SparkSession, out: Path) -> int:
     folders |= {FACT: out / "silver" / FACT, CASH: out / "gold" / CASH, FX: out / "gold" / FX}
     for name, folder in folders.items():
         _parquet(spark, folder).createOrReplaceTempView(name)
-    spark.createDataFrame([], "name STRING, rows BIGINT").createOrReplaceTempView(quality.KEPT)
+    # A fresh script keeps no partitions. SQL, not local rows: those need Python workers.
+    kept = spark.sql("SELECT CAST(NULL AS STRING) AS name, CAST(NULL AS BIGINT) AS rows LIMIT 0")
+    kept.createOrReplaceTempView(quality.KEPT)
     # One load of each source: one row per key, as the jobs know of what they read.
     unique_views = {spec.name: spec.primary_key for spec in BRONZE}
     failed = 0
