@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame
 
 from glue_scripts.lib import latest, masking, quality, report, write_once
 from glue_scripts.lib.args import parse_args, require
+from glue_scripts.lib.local_rows import local_rows
 from glue_scripts.lib.pipes import open_pipes
 from glue_scripts.lib.quality import CheckOutcome
 from glue_scripts.lib.schema import SchemaMismatchError, conform, in_spec_order, mismatches
@@ -108,7 +109,7 @@ class GlueJob:
         store = self.store(table)
         manifest = store.require_current()
         if manifest.rows == 0 and if_empty is not None:
-            frame = self.spark.createDataFrame([], if_empty)
+            frame = local_rows(self.spark, [], if_empty)
         else:
             frame = read_folders(self.spark, store, store.data_uris(manifest))
         self.reads[table] = manifest.version
@@ -317,7 +318,7 @@ class GlueJob:
         """(name, rows) of the committed partitions the write keeps: those it neither names
         nor writes rows into (evaluated with the rules, in the same Spark job)."""
         kept = plan.kept(store.current(), partition_by) if partition_by else {}
-        committed = self.spark.createDataFrame(list(kept.items()), "name string, rows bigint")
+        committed = local_rows(self.spark, list(kept.items()), "name string, rows bigint")
         if not kept:
             return committed
         written = data.select(write_once.partition_name_column(partition_by).alias("name"))

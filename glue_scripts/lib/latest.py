@@ -38,6 +38,7 @@ from functools import reduce
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from glue_scripts.lib.local_rows import local_rows
 from glue_scripts.lib.spark_io import read_table, write_snapshot
 from glue_scripts.lib.tables import TableStore, partition_name, partition_values
 from glue_scripts.lib.transforms import LOAD_ORDER, latest_by_key
@@ -280,7 +281,7 @@ class _Merge:
 
         def side(frame: DataFrame | None, name: str) -> DataFrame:
             if frame is None:
-                frame = self.spark.createDataFrame([], schema)
+                frame = local_rows(self.spark, [], schema)
             return frame.select(
                 *(F.col(k).alias(f"_{name}_{k}") for k in self.keys),
                 F.struct(*columns).alias(name),

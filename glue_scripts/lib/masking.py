@@ -29,6 +29,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.fs import local_path, normalize_root
+from glue_scripts.lib.local_rows import local_rows
 
 MASKS = ("hash", "redact")
 HASH_KEY_ENV = "LAKEHOUSE_PII_HASH_KEY"
@@ -117,8 +118,10 @@ def apply_masks(frame: DataFrame, spec: Mapping[str, Any], key: bytes | None) ->
         # The pads come in through a one-row broadcast relation, not as literals, so that no
         # plan string (which errors may print) ever spells out key material.
         inner, outer = _pads(key)
-        pads = frame.sparkSession.createDataFrame(
-            [(bytearray(inner), bytearray(outer))], f"{_PADS[0]} binary, {_PADS[1]} binary"
+        pads = local_rows(
+            frame.sparkSession,
+            [(bytearray(inner), bytearray(outer))],
+            f"{_PADS[0]} binary, {_PADS[1]} binary",
         )
         frame = frame.crossJoin(F.broadcast(pads))
     masked = {name: _mask(F.col(name), kind, types[name]) for name, kind in masks.items()}
