@@ -8,6 +8,7 @@ the people who build them know.
 
 from __future__ import annotations
 
+from glue_scripts.lib import sql_text
 from glue_scripts.lib.feature_config import bands_to_json
 from lakehouse_assets.domains.credito import model_inputs as m
 from lakehouse_assets.domains.helpers import bronze_table, key_rules
@@ -115,7 +116,7 @@ STATISTICS_PARAMETERS = {
 
 
 def _quoted(values) -> str:
-    return ", ".join(f"'{v}'" for v in values)
+    return ", ".join(sql_text.literal(v) for v in values)
 
 
 ESTATISTICAS = TableSpec(
