@@ -39,8 +39,8 @@ def local_rows(
         if len(row) != len(fields):
             raise ValueError(f"row {row!r} has {len(row)} values; the schema has {len(fields)}")
         values = gateway.new_array(jvm.java.lang.Object, len(fields))
-        for i, (value, keep) in enumerate(zip(row, as_is, strict=True)):
-            values[i] = value if keep or value is None else _text(value)
+        for i, (value, keep, field) in enumerate(zip(row, as_is, fields, strict=True)):
+            values[i] = value if keep or value is None else _text(value, field)
         java_rows.add(jvm.org.apache.spark.sql.RowFactory.create(values))
     java_schema = spark._jsparkSession.parseDataType(carrier.json())
     rdd = spark.sparkContext._jsc.parallelize(java_rows, 1)
@@ -63,5 +63,11 @@ def _parse(spark: SparkSession, ddl: str) -> StructType:
     return StructType.fromJson(json.loads(parsed.json()))
 
 
-def _text(value: Any) -> str:
+def _text(value: Any, field: StructField) -> str:
+    # Text that does not parse would be cast to NULL without a word: refuse it here.
+    if isinstance(value, str | bytes | bytearray):
+        raise TypeError(
+            f"column {field.name} is {field.dataType.simpleString()}: give {value!r} as a "
+            "number, date, time or boolean, not as text"
+        )
     return str(value).lower() if isinstance(value, bool) else str(value)

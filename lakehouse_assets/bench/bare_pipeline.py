@@ -77,14 +77,14 @@ def run_checks(spark: SparkSession, out: Path) -> int:
     jobs run before they publish); returns how many blocking ones failed (the script keeps
     the rows the framework quarantines, so some may)."""
     from glue_scripts.lib import quality
+    from glue_scripts.lib.local_rows import local_rows
 
     folders = {spec.name: out / "bronze" / spec.name for spec in BRONZE}
     folders |= {FACT: out / "silver" / FACT, CASH: out / "gold" / CASH, FX: out / "gold" / FX}
     for name, folder in folders.items():
         _parquet(spark, folder).createOrReplaceTempView(name)
-    # A fresh script keeps no partitions. SQL, not local rows: those need Python workers.
-    kept = spark.sql("SELECT CAST(NULL AS STRING) AS name, CAST(NULL AS BIGINT) AS rows LIMIT 0")
-    kept.createOrReplaceTempView(quality.KEPT)
+    # A fresh script keeps no partitions.
+    local_rows(spark, [], "name string, rows bigint").createOrReplaceTempView(quality.KEPT)
     # One load of each source: one row per key, as the jobs know of what they read.
     unique_views = {spec.name: spec.primary_key for spec in BRONZE}
     failed = 0

@@ -55,8 +55,15 @@ def test_the_values_are_not_literals_of_the_plan(spark):
     assert joined.count() == 2
     assert "s3cr3t-value" not in plan and "123456789012" not in plan
     assert "ExistingRDD" in plan
+    # Made in the JVM: no Python worker unpickles them (`createDataFrame` would need one).
+    assert "PythonRDD" not in frame._jdf.queryExecution().toRdd().toDebugString()
 
 
 def test_a_row_of_the_wrong_width_is_refused(spark):
     with pytest.raises(ValueError, match="has 1 values; the schema has 2"):
         local_rows(spark, [("only one",)], "a string, b string")
+
+
+def test_text_for_a_number_is_refused_rather_than_cast_to_null(spark):
+    with pytest.raises(TypeError, match="column n is bigint: give '12x' as a number"):
+        local_rows(spark, [("a", "12x")], "v string, n bigint")
