@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from lakehouse_assets.source_specs import SourceSpec
+from lakehouse_assets.warehouse_specs import WarehouseTable
+
 LAYERS = ("bronze", "silver", "gold")
 # What each class means is documented in docs/GOVERNANCE.md; the catalog exports them as
 # column parameters and, with Lake Formation on, as LF-Tag values.
@@ -220,6 +223,11 @@ class TableSpec:
     # Partitions are published once and never replaced (an immutable history such as daily
     # snapshots): a write adds the partitions the table does not hold yet and skips the others.
     write_once: bool = False
+    # Where a bronze table's rows come from when it is not CSV files in the landing
+    # (`lakehouse_assets/source_specs.py`); `source` still names it.
+    extract: SourceSpec | None = None
+    # A copy of the table in the warehouse (`lakehouse_assets/warehouse_specs.py`).
+    warehouse: WarehouseTable | None = None
 
     @property
     def database(self) -> str:
@@ -258,6 +266,9 @@ class TableSpec:
         }
         if self.write_once:
             body["write_once"] = True
+        # Only when set, like `write_once`: other tables' code versions stay as they were.
+        if self.extract is not None:
+            body["extract"] = self.extract.payload()
         return body
 
     def __post_init__(self) -> None:
@@ -318,6 +329,34 @@ def _validate_write_once(where: str, spec: TableSpec) -> None:
             "lacks a rule of kind `immutable_partitions`: a write_once table proves on every "
             "write that its published partitions are unchanged",
         )
+
+
+def _validate_extract(where: str, spec: TableSpec, names: list[str]) -> None:
+    extract = spec.extract
+    if extract is None:
+        return
+    if spec.layer != "bronze":
+        _fail(where, "extract", f"is set on a {spec.layer} table; only bronze tables extract")
+    for field_name in ("cursor", "id_column", "text_column"):
+        column = getattr(extract, field_name, None)
+        if column is not None and column not in names:
+            _fail(where, f"extract.{field_name}", f"names unknown column {column!r}")
+    cursor = getattr(extract, "cursor", None)
+    if cursor is not None:
+        kind = spec.column(cursor).type.lower()
+        if kind not in ("date", "timestamp", "tinyint", "smallint", "int", "bigint"):
+            _fail(where, "extract.cursor", f"is a {kind} column; use a date, timestamp or integer")
+
+
+def _validate_warehouse(where: str, spec: TableSpec, names: list[str]) -> None:
+    if spec.warehouse is None:
+        return
+    unknown = [c for c in spec.warehouse.columns_named() if c not in names]
+    if unknown:
+        _fail(where, "warehouse", f"names unknown columns {unknown} as dist or sort keys")
+    nested = [c.name for c in spec.columns if not _SCALAR_TYPE.match(c.type.replace(" ", ""))]
+    if nested:
+        _fail(where, "warehouse", f"cannot copy nested columns {nested}; flatten them first")
 
 
 def validate_table(spec: TableSpec) -> None:
@@ -401,6 +440,8 @@ def validate_table(spec: TableSpec) -> None:
             )
     _validate_parameters(where, spec.parameters)
     _validate_write_once(where, spec)
+    _validate_extract(where, spec, names)
+    _validate_warehouse(where, spec, names)
     if spec.layer == "bronze" and not spec.source:
         _fail(where, "source", "is required for a bronze table: name its landing source")
     for ref in spec.upstream:
