@@ -61,3 +61,13 @@ def real_exports() -> Path:
     if not SHARED_EXPORTS.is_dir():
         pytest.skip(f"the real ImportAu exports are not at {SHARED_EXPORTS}")
     return SHARED_EXPORTS
+
+
+@pytest.fixture(scope="session")
+def pg_uri(tmp_path_factory) -> str:
+    """A PostgreSQL superuser URI for the whole suite (sources and the local warehouse)."""
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()

@@ -19,26 +19,28 @@ class LandingFile:
 
 
 def find_source_files(
-    landing: str, source: str, load_date: str, domain: str = "<domain>"
+    landing: str, source: str, load_date: str, domain: str = "<domain>", extension: str = ".csv"
 ) -> list[str]:
-    """The CSV files of one source (of `domain`, named in the error) for one load date.
+    """The files of one source (of `domain`, named in the error) for one load date.
 
     Accepted layouts, first match wins: `<landing>/<source>/anomesdia=<date>/*.csv` (daily
     drops), `<landing>/<source>/*.csv` (one folder per source) and `<landing>/<source>.csv`
-    (a flat export folder, as the source systems deliver them).
+    (a flat export folder, as the source systems deliver them); `extension` replaces `.csv`
+    for sources of another format (`.parquet`).
     """
     fs = filesystem_for(landing)
     folder = join(landing, source)
     daily = join(folder, f"anomesdia={load_date}")
     for candidate in (daily, folder):
-        names = [n for n in fs.list_children(candidate) if n.lower().endswith(".csv")]
+        names = [n for n in fs.list_children(candidate) if n.lower().endswith(extension)]
         if names:
             return [join(candidate, n) for n in names]
-    flat = join(landing, f"{source}.csv")
+    flat = join(landing, f"{source}{extension}")
     if fs.exists(flat):
         return [flat]
     raise LandingError(
-        f"no landing file for source '{source}' (looked for {daily}/*.csv, {folder}/*.csv and "
+        f"no landing file for source '{source}' (looked for {daily}/*{extension}, "
+        f"{folder}/*{extension} and "
         f"{flat}); generate sample data with `lakehouse generate {domain} --out {landing}` or "
         "point LAKEHOUSE_LANDING at the folder holding the exports"
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from lakehouse_assets.source_specs import SourceSpec
 from lakehouse_assets.specs import Column, Rule, SpecError, TableSpec
+from lakehouse_assets.warehouse_specs import WarehouseTable
 
 # glue_scripts/lib/ingest.py LOAD_DATE_COLUMN names the same column on the Spark side.
 LOAD_PARTITION = "anomesdia"
@@ -38,6 +40,8 @@ def bronze_table(
     partitions_start: str = "2024-01-01",
     event_date: str | None = None,
     rules: tuple[Rule, ...] = (),
+    extract: SourceSpec | None = None,
+    warehouse: WarehouseTable | None = None,
 ) -> TableSpec:
     """A bronze table: the source's typed columns, ingestion columns, one partition a load.
 
@@ -46,12 +50,21 @@ def bronze_table(
     `<event_date>=2023-01-20/anomesdia=20240110`. Events then land in the partition of the
     day they happened, whatever load brings them, and a re-load of a drop replaces exactly
     the partitions of its load date, so late events never displace what earlier loads wrote.
+
+    With `extract` (`lakehouse_assets/source_specs.py`) the rows come from a database or an
+    API instead of landing files; `source_file` then names the source system.
     """
     if event_date is not None:
         _check_event_date(name, domain, columns, event_date)
     ingestion = (
         Column("ingested_at", "timestamp", "When the load that brought this row ran (UTC)."),
-        Column("source_file", "string", "Landing file the row was read from."),
+        Column(
+            "source_file",
+            "string",
+            "Landing file the row was read from."
+            if extract is None
+            else "Source system the row was extracted from (no credentials).",
+        ),
         Column(
             LOAD_PARTITION,
             "string",
@@ -103,6 +116,8 @@ def bronze_table(
         rules=standard + rules,
         source=name,
         daily_partitions_start=partitions_start,
+        extract=extract,
+        warehouse=warehouse,
     )
 
 
