@@ -25,9 +25,11 @@ def python_modules() -> str:
     """`--additional-python-modules`: what the scripts need beyond Glue 5's own modules.
 
     dagster-pipes is not on Glue. boto3 is, but Glue 5.0's predates S3 conditional writes
-    (`IfNoneMatch`, which the commit protocol relies on), so the project's pin goes too.
+    (`IfNoneMatch`, which the commit protocol relies on), so the project's pin goes too. The
+    source extractors (lib/sources/) read PostgreSQL with ADBC and HTTP APIs with requests.
     """
-    return f"dagster-pipes=={version('dagster-pipes')},boto3=={version('boto3')}"
+    pins = ("dagster-pipes", "boto3", "adbc-driver-manager", "adbc-driver-postgresql", "requests")
+    return ",".join(f"{name}=={version(name)}" for name in pins)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,8 @@ def job_definition(job: Any, settings: AwsSettings, script_uri: str, zip_uri: st
     }
     if settings.pii_hash_key_secret:
         arguments["--pii_hash_key_secret"] = settings.pii_hash_key_secret
+    if settings.connections_secret:
+        arguments["--connections_secret"] = settings.connections_secret
     return {
         "Description": job.description,
         "Role": settings.require_role(),

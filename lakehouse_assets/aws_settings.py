@@ -51,6 +51,9 @@ class AwsSettings:
     job_timeout_minutes: int | None = None  # None: each job spec's own
     max_concurrent_runs: int = 2
     pii_hash_key_secret: str | None = None  # Secrets Manager secret holding the PII hash key
+    # Secrets Manager secret whose JSON holds the sources' connection settings by name
+    # (`BIX_POSTGRES_URI`, ...): passed to the Glue jobs by name, read by the scripts.
+    connections_secret: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -129,6 +132,7 @@ class AwsSettings:
             job_timeout_minutes=_integer(env, "LAKEHOUSE_GLUE_TIMEOUT_MINUTES", minimum=1),
             max_concurrent_runs=_integer(env, "LAKEHOUSE_GLUE_MAX_CONCURRENT_RUNS", minimum=1) or 2,
             pii_hash_key_secret=env.get("LAKEHOUSE_PII_HASH_KEY_SECRET") or None,
+            connections_secret=env.get("LAKEHOUSE_CONNECTIONS_SECRET") or None,
             tags=_tags(env.get("LAKEHOUSE_TAGS", "")),
         )
 

@@ -39,6 +39,7 @@ RULE_KINDS = (
     "schema_drift",
     "immutable_partitions",
     "sql",
+    "watermark",
 )
 # What a row_count_equals rule counts (glue_scripts/lib/quality.py): the rows a write
 # publishes, or the whole table as it will be (a write replacing only some partitions).
@@ -342,6 +343,8 @@ def _validate_extract(where: str, spec: TableSpec, names: list[str]) -> None:
         if column is not None and column not in names:
             _fail(where, f"extract.{field_name}", f"names unknown column {column!r}")
     cursor = getattr(extract, "cursor", None)
+    if any(r.kind == "watermark" for r in spec.rules) and cursor is None:
+        _fail(where, "rules", "has a `watermark` rule but its source has no cursor")
     if cursor is not None:
         kind = spec.column(cursor).type.lower()
         if kind not in ("date", "timestamp", "tinyint", "smallint", "int", "bigint"):

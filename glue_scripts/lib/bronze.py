@@ -11,7 +11,7 @@ from typing import Any
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from glue_scripts.lib import sql_text
+from glue_scripts.lib import extraction, sql_text
 from glue_scripts.lib.args import require
 from glue_scripts.lib.file_checks import SchemaDriftError
 from glue_scripts.lib.ingest import LOAD_DATE_COLUMN, QUARANTINE_COLUMNS, Ingested, ingest
@@ -87,14 +87,24 @@ def _load_table(
     # The load date is the last partition column; a first one, if any, is the event date.
     if spec["partition_by"][-1:] != [LOAD_DATE_COLUMN]:
         raise ValueError(f"{table} must be partitioned by {LOAD_DATE_COLUMN} last to be loaded")
-    # Keys rarely repeat within a load (each repeat is an error at the source): the load
-    # first reads each landing line once, and only a load whose written rows repeat a key
-    # is parsed again, exactly, to quarantine the earlier lines of each repeated key.
+    extractions: dict[str, extraction.Extraction] = {}
     try:
-        _TableLoad(job, spark, table, spec, landing, ingested_at, single_pass=True).run()
-    except RepeatedKeysError:
-        job.log.info(f"{table}: a key repeats within a load; loading again to keep its last line")
-        _TableLoad(job, spark, table, spec, landing, ingested_at, single_pass=False).run()
+        if extraction.is_extracted(spec):
+            extraction.refuse_past_days(table, spec, load_dates(job))
+            for day in load_dates(job):
+                extractions[day] = extraction.extract(job, table, spec, landing, day)
+        load = partial(_TableLoad, job, spark, table, spec, landing, ingested_at, extractions)
+        # Keys rarely repeat within a load (each repeat is an error at the source): the load
+        # first reads each landing line once, and only a load whose written rows repeat a key
+        # is parsed again, exactly, to quarantine the earlier lines of each repeated key.
+        try:
+            load(single_pass=True).run()
+        except RepeatedKeysError:
+            job.log.info(f"{table}: a key repeats within a load; loading again to keep its last")
+            load(single_pass=False).run()
+    finally:
+        for extracted in extractions.values():
+            extracted.release()
 
 
 @dataclass
@@ -105,6 +115,8 @@ class _TableLoad:
     spec: Mapping[str, Any]
     landing: str
     ingested_at: str
+    # By load date, for a table extracted from a source system (empty for landing files).
+    extractions: Mapping[str, extraction.Extraction]
     single_pass: bool
     loads: list[Ingested] = field(default_factory=list)
     staged: _StagedQuarantine | None = None
@@ -115,11 +127,7 @@ class _TableLoad:
         try:
             rows = None
             for load_date in load_dates(job):
-                domain = spec["database"].removesuffix("_bronze")
-                files = find_source_files(self.landing, spec["source"], load_date, domain)
-                loaded = ingest(
-                    self.spark, files, spec, self.ingested_at, single_pass=self.single_pass
-                )
+                loaded = self._ingest(load_date)
                 self.loads.append(loaded)
                 good = loaded.rows.select("*", F.lit(load_date).alias(partition))
                 rows = good if rows is None else rows.unionByName(good)
@@ -141,6 +149,10 @@ class _TableLoad:
                         "raw_value": [f for loaded in self.loads for f in loaded.files],
                     },
                     "lakehouse/schema_drift": {"type": "json", "raw_value": self._drift()},
+                    **{k: v for e in self.extractions.values() for k, v in e.metadata().items()},
+                },
+                watermarks={
+                    k: v for e in self.extractions.values() for k, v in e.watermarks().items()
                 },
             )
             # After the table: a load its blocking checks refuse leaves the quarantine as well.
@@ -152,6 +164,15 @@ class _TableLoad:
         finally:
             for loaded in self.loads:
                 loaded.release()
+
+    def _ingest(self, load_date: str) -> Ingested:
+        if self.extractions:
+            staged = self.extractions[load_date]
+            return staged.ingest(self.spark, self.ingested_at, single_pass=self.single_pass)
+        spec = self.spec
+        domain = spec["database"].removesuffix("_bronze")
+        files = find_source_files(self.landing, spec["source"], load_date, domain)
+        return ingest(self.spark, files, spec, self.ingested_at, single_pass=self.single_pass)
 
     def _drift(self) -> dict[str, list[str]]:
         return {uri: cols for loaded in self.loads for uri, cols in loaded.drift.items()}
@@ -179,7 +200,10 @@ class _TableLoad:
         self.staged = _stage_quarantine(self.job, self.table, quarantine, expected)
         quarantined = sum(self.staged.rows.values())
         return ExtraChecks(
-            outcomes=ingestion_checks(self.spec, landing_rows, quarantined, self._drift(), written),
+            outcomes=[
+                *ingestion_checks(self.spec, landing_rows, quarantined, self._drift(), written),
+                *(c for e in self.extractions.values() for c in e.checks()),
+            ],
             metadata={
                 "lakehouse/landing_rows": {"type": "int", "raw_value": landing_rows},
                 "lakehouse/quarantined_rows": {"type": "int", "raw_value": quarantined},

@@ -58,6 +58,11 @@ class SchemaDriftError(LandingError):
         self.retyped = dict(retyped)
 
 
+def described(uri: str) -> str:
+    """How a message names where rows came from: a landing file, or a source system."""
+    return f"landing file {uri}" if uri.startswith(("file:", "s3:", "/")) else f"source {uri}"
+
+
 def check_headers(
     table: str, headers: Sequence[LandingFile], expected: Sequence[str]
 ) -> dict[str, list[str]]:
@@ -68,7 +73,7 @@ def check_headers(
     missing = {uri: cols for uri, cols in missing.items() if cols}
     if missing:
         files_text = "; ".join(
-            f"landing file {uri} lacks column(s) {cols} required by {table}"
+            f"{described(uri)} lacks column(s) {cols} required by {table}"
             for uri, cols in missing.items()
         )
         raise SchemaDriftError(
@@ -186,7 +191,7 @@ def refuse_unusable_files(
                 )
     if retyped:
         changes = "; ".join(
-            f"landing file {uri}: column {name} changed: {how}"
+            f"{described(uri)}: column {name} changed: {how}"
             for uri, by_column in retyped.items()
             for name, how in by_column.items()
         )

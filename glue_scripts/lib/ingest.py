@@ -36,6 +36,7 @@ from glue_scripts.lib.file_checks import (
     unparsable_flag,
 )
 from glue_scripts.lib.landing import LandingError, LandingFile, read_header
+from glue_scripts.lib.local_rows import local_rows
 
 INGESTION_COLUMNS = ("ingested_at", "source_file")
 # The load-date partition of every bronze table (lakehouse_assets/domains/helpers.py names it
@@ -169,38 +170,50 @@ def _raw_name(name: str) -> str:
     return f"_raw_{name}"
 
 
-def _parse_group(
-    lines: DataFrame, header: list[str], columns: Sequence[Mapping[str, Any]]
-) -> DataFrame:
-    """Typed columns, the reason a line is refused ("" when it is not) and the facts the file
-    checks need. The raw line is kept only where it may be shown: refused or not UTF-8.
-
-    Each step is its own projection so that Spark computes the parse, the cleaned text and the
-    typed value of a column once; written as one expression, every reference to them (the
-    value, its reason, its check) would evaluate them again.
-    """
+def _split_csv(lines: DataFrame, header: list[str]) -> DataFrame:
+    """Each line's fields as text (`_p`, a struct by header name), and whether the line is
+    malformed: a field count other than the header's, or a quoted field cut short."""
     q = sql_text.name
     schema = ", ".join(f"{q(h)} STRING" for h in [*header, CORRUPT])
     # RFC 4180 quoting, as spreadsheets and most exporters write it: `"a ""b"", c"` is the
     # value `a "b", c` (Spark's default escape character is a backslash).
     options = f"map('mode', 'PERMISSIVE', 'columnNameOfCorruptRecord', '{CORRUPT}', 'escape', '\"')"
-    by_name = {c["name"]: c for c in columns}
     # An odd number of quotes is a quoted field cut short: a truncated line, or a field with a
     # line break that this line-by-line read split in two. from_csv would accept the rest.
     odd_quotes = (
         "(instr(raw_line, '\"') > 0 AND "
         "(length(raw_line) - length(translate(raw_line, '\"', ''))) % 2 = 1)"
     )
+    split = lines.selectExpr(
+        *SPLIT_KEPT, f"from_csv(raw_line, {sql_text.literal(schema)}, {options}) AS _p"
+    )
+    return split.selectExpr(
+        *SPLIT_KEPT, "_p", f"(_p.{q(CORRUPT)} IS NOT NULL OR {odd_quotes}) AS {MALFORMED}"
+    )
+
+
+SPLIT_KEPT = ("raw_line", "source_file", "line_id")
+
+
+def _parse_split(
+    split: DataFrame, columns: Sequence[Mapping[str, Any]], malformed_reason: str
+) -> DataFrame:
+    """Typed columns, the reason a line is refused ("" when it is not) and the facts the file
+    checks need, from lines split into text fields (`_p`) and flagged `MALFORMED`. The raw
+    line is kept only where it may be shown: refused or not UTF-8.
+
+    Each step is its own projection so that Spark computes the cleaned text and the typed
+    value of a column once; written as one expression, every reference to them (the value,
+    its reason, its check) would evaluate them again.
+    """
+    q = sql_text.name
+    by_name = {c["name"]: c for c in columns}
     # Spark keeps a line's bytes as read; re-encoding turns invalid UTF-8 into U+FFFD, so
     # the two differ exactly when the line is not valid UTF-8.
     not_utf8 = "encode(raw_line, 'UTF-8') != CAST(raw_line AS BINARY)"
-    kept = ["raw_line", "source_file", "line_id"]
-    split = lines.selectExpr(
-        *kept, f"from_csv(raw_line, {sql_text.literal(schema)}, {options}) AS _p"
-    )
     cleaned = split.selectExpr(
-        *kept,
-        f"(_p.{q(CORRUPT)} IS NOT NULL OR {odd_quotes}) AS {MALFORMED}",
+        *SPLIT_KEPT,
+        MALFORMED,
         f"{not_utf8} AS {NOT_UTF8}",
         *(f"{_cleaned(f'_p.{q(n)}', c)} AS {q(_raw_name(n))}" for n, c in by_name.items()),
     )
@@ -210,7 +223,7 @@ def _parse_group(
     problems = [_problems(n, q(_raw_name(n)), q(n), c) for n, c in by_name.items()]
     refused = " OR ".join([MALFORMED, *(f"({cond})" for p in problems for cond, _ in p)])
     flagged = typed.selectExpr("*", f"({refused}) AS _refused")
-    malformed = sql_text.literal(f"malformed line: expected {len(header)} comma-separated fields")
+    malformed = sql_text.literal(malformed_reason)
     reasons = [
         "CASE " + " ".join(f"WHEN {cond} THEN {text}" for cond, text in column) + " END"
         for column in problems
@@ -262,8 +275,73 @@ def ingest(
     added = check_headers(table, headers, [c["name"] for c in columns])
     uris = [h.uri for h in headers]
     parsed, texts = _parse_files(spark, headers, columns)
+    return _ingested(parsed, texts, spec, added, uris, list(files), ingested_at, single_pass)
+
+
+@dataclass(frozen=True)
+class StagedRecords:
+    """Records a source extracted and staged as Parquet: one text column per column the
+    source sent, and `_record`, the record as the source sent it (JSON text)."""
+
+    files: list[str]
+    columns: list[str]
+    source_uri: str
+
+
+RECORD_COLUMN = "_record"
+
+
+def ingest_records(
+    spark: SparkSession,
+    records: StagedRecords,
+    spec: Mapping[str, Any],
+    ingested_at: str,
+    *,
+    single_pass: bool = False,
+) -> Ingested:
+    """`ingest` for records extracted from a database or an API: typed, quarantined and
+    checked exactly like landing lines, the record's JSON standing for the raw line and the
+    source's URI for the file."""
+    columns = source_columns(spec)
+    table = f"{spec['database']}.{spec['name']}"
+    source = LandingFile(uri=records.source_uri, header=list(records.columns), header_line="")
+    added = check_headers(table, [source], [c["name"] for c in columns])
+    if records.files:
+        staged = spark.read.parquet(*records.files)
+    else:
+        text_columns = [RECORD_COLUMN, *records.columns]
+        staged = local_rows(
+            spark, [], ", ".join(f"{sql_text.name(c)} string" for c in text_columns)
+        )
+    fields = ", ".join(sql_text.name(c["name"]) for c in columns)
+    lines = staged.selectExpr(
+        f"{RECORD_COLUMN} AS raw_line",
+        f"{sql_text.literal(records.source_uri)} AS source_file",
+        "monotonically_increasing_id() AS line_id",
+        f"struct({fields}) AS _p",
+    )
+    # A record arrives in fields: it cannot be cut short or split wrongly like a text line.
+    split = lines.selectExpr(*SPLIT_KEPT, "_p", f"false AS {MALFORMED}")
+    parsed = _parse_split(split, columns, "malformed record")
+    texts = lines.select(*SPLIT_KEPT)
+    uris = [records.source_uri]
+    return _ingested(parsed, texts, spec, added, uris, uris, ingested_at, single_pass)
+
+
+def _ingested(
+    parsed: DataFrame,
+    texts: DataFrame,
+    spec: Mapping[str, Any],
+    added: dict[str, list[str]],
+    uris: list[str],
+    files: list[str],
+    ingested_at: str,
+    single_pass: bool,
+) -> Ingested:
+    columns = source_columns(spec)
+    table = f"{spec['database']}.{spec['name']}"
     if single_pass:
-        return _single_pass(parsed, table, columns, uris, added, list(files), ingested_at)
+        return _single_pass(parsed, table, columns, uris, added, files, ingested_at)
     # Deserialized: serializing the cached batches again would cost as much as building them.
     cached = parsed.persist(StorageLevel.MEMORY_AND_DISK_DESER)
     try:
@@ -278,7 +356,7 @@ def ingest(
         quarantined_rows=sum(s["quarantined"] for s in stats),
     )
     rows, quarantine = _split(parsed, columns, ingested_at)
-    return Ingested(rows, quarantine, list(files), added, lambda: counts, cached)
+    return Ingested(rows, quarantine, files, added, lambda: counts, cached)
 
 
 def _parse_files(
@@ -302,7 +380,9 @@ def _parse_files(
             )
             .where(f"trim(raw_line) != '' AND raw_line != {sql_text.literal(header_line)}")
         )
-        frame = _parse_group(lines, members[0].header, columns)
+        header = members[0].header
+        malformed = f"malformed line: expected {len(header)} comma-separated fields"
+        frame = _parse_split(_split_csv(lines, header), columns, malformed)
         parsed = frame if parsed is None else parsed.unionByName(frame)
         texts = lines if texts is None else texts.unionByName(lines)
     return parsed, texts

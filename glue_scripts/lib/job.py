@@ -187,6 +187,7 @@ class GlueJob:
         built_from: Mapping[str, Any] | None = None,
         carried: DataFrame | None = None,
         replace_all: bool = False,
+        watermarks: Mapping[str, str] | None = None,
     ) -> None:
         """Publish `frame` as the new content of `table` if its blocking checks pass.
 
@@ -213,6 +214,8 @@ class GlueJob:
             replace_all: the write replaces every partition of a partitioned table, also
                 those it holds no rows for (a full recompute); an unpartitioned table is
                 always replaced whole.
+            watermarks: per partition name, the watermark of the source read up to for it,
+                committed with the rows (`TableStore.watermark_before` reads it back).
         """
         spec = self.tables[table]
         partition_by = tuple(spec.get("partition_by", ()))
@@ -280,6 +283,7 @@ class GlueJob:
             committed_rows,
             replace_all=replace_all or not partition_by,
             run_id=self.run_id,
+            watermarks=watermarks,
             **plan.commit_options(store, written.snapshot, committed_rows),
         )
         removed = store.cleanup(self.keep_versions)

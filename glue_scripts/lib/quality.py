@@ -22,8 +22,9 @@ THIS = "this"
 KEPT = "kept_partitions"
 # What a `row_count_equals` rule counts: the rows written, or the whole table as it will be.
 OVER = ("written", "table")
-# Rule kinds only the ingestion can evaluate: it alone knows the landing files and counts.
-INGESTION_KINDS = ("row_conservation", "schema_drift")
+# Rule kinds only the ingestion can evaluate: it alone knows the landing files and counts,
+# and the watermarks of a source it extracts from.
+INGESTION_KINDS = ("row_conservation", "schema_drift", "watermark")
 # Rule kinds the write evaluates against the table's committed history (lib/write_once.py).
 HISTORY_KINDS = ("immutable_partitions",)
 

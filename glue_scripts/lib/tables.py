@@ -51,6 +51,9 @@ class PartitionEntry:
     rows: int
     # Of write-once partitions: what their files were when committed (`TableStore.fingerprint`).
     fingerprint: str = ""
+    # Of a load extracted from a source read incrementally: the cursor value it read up to.
+    # Committed with the load's rows, so a load that fails never moves it (docs/SOURCES.md).
+    watermark: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,9 @@ class Manifest:
         body["partition_by"] = list(self.partition_by)
         body["history"] = list(self.history)
         for entry in body["partitions"].values():
-            if not entry["fingerprint"]:
-                del entry["fingerprint"]
+            for optional in ("fingerprint", "watermark"):
+                if not entry[optional]:
+                    del entry[optional]
         return json.dumps(body, indent=1, sort_keys=True)
 
     @classmethod
@@ -184,6 +188,7 @@ class TableStore:
         replace_matching: Sequence[Mapping[str, str]] = (),
         write_once: bool = False,
         fingerprints: Mapping[str, str] | None = None,
+        watermarks: Mapping[str, str] | None = None,
     ) -> Manifest:
         """Make a written snapshot current.
 
@@ -200,6 +205,7 @@ class TableStore:
                 all its partitions, whatever their other values).
             write_once: refuse (`WriteOnceError`) to replace any committed partition.
             fingerprints: per partition name, what `fingerprint` gave for its files.
+            watermarks: per partition name, the source's watermark after that load.
         """
         for attempt in range(attempts):
             previous = self.current()
@@ -217,7 +223,8 @@ class TableStore:
                 del partitions[name]
             for name, rows in rows_by_partition.items():
                 fingerprint = (fingerprints or {}).get(name, "")
-                partitions[name] = PartitionEntry(snapshot, rows, fingerprint)
+                watermark = (watermarks or {}).get(name, "")
+                partitions[name] = PartitionEntry(snapshot, rows, fingerprint, watermark)
             version = (previous.version + 1) if previous else 1
             manifest = Manifest(
                 version=version,
@@ -245,6 +252,23 @@ class TableStore:
                 f"{taken}; another run published them first. Nothing was changed: run again "
                 "to publish the partitions that are still missing"
             )
+
+    def watermark_before(self, partition: str) -> str | None:
+        """The watermark committed by the latest load before `partition` (a partition name
+        such as `anomesdia=20240110`); None when no earlier load recorded one.
+
+        Keyed on the loads before, not on the latest: a re-run of a day reads from where the
+        day before left off, so it gives the same rows again instead of only what is new.
+        """
+        manifest = self.current()
+        if manifest is None:
+            return None
+        earlier = [
+            entry.watermark
+            for name, entry in sorted(manifest.partitions.items())
+            if name < partition and entry.watermark
+        ]
+        return earlier[-1] if earlier else None
 
     def write_record(self, snapshot: str, name: str, record: Any) -> None:
         """Leave a JSON record in a snapshot folder, before committing it (Spark skips files

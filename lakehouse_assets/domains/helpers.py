@@ -102,6 +102,19 @@ def bronze_table(
             description=f"No key {', '.join(primary_key)} appears twice in one load.",
         ),
     )
+    if getattr(extract, "cursor", None):
+        standard += (
+            Rule(
+                name="marca_dagua_nao_recua",
+                kind="watermark",
+                severity="WARN",
+                description=(
+                    "The source's newest cursor value is not older than the watermark the "
+                    "previous load committed (else rows left the source or it was restored "
+                    "from an older copy); the watermark itself never moves back."
+                ),
+            ),
+        )
     return TableSpec(
         domain=domain,
         layer="bronze",

@@ -39,6 +39,7 @@ FRAMEWORK_ARGUMENTS = frozenset(
         "partition_keys",
         "run_partition_key",
         "pii_hash_key_secret",
+        "connections_secret",
     }
 )
 

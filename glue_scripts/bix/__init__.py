@@ -1,0 +1,1 @@
+"""Glue jobs of the BIX sales domain: bronze extraction, silver sales, gold monthly sales."""

@@ -1,0 +1,261 @@
+"""`lakehouse run`: materialize a selection headlessly through Dagster.
+
+On the local target it first prepares the sources: sample landing files for a fresh clone,
+the local services when a bronze table reads a database or an API whose setting is not in
+the environment, and each domain's seeded source databases. Then it starts the Spark runner,
+before Dagster is imported, so the two cold starts overlap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lakehouse_assets.cli.generate import SAMPLE_SEED
+from lakehouse_assets.domains import domain_names
+from lakehouse_assets.settings import Settings
+
+
+def _file_sources(domain: str) -> list[str]:
+    """The domain's bronze sources that are files in the landing (CSV or Parquet)."""
+    from lakehouse_assets.registry import registry
+    from lakehouse_assets.source_specs import ParquetFiles
+
+    return sorted(
+        t.source
+        for t in registry().tables.values()
+        if t.domain == domain and t.source and (t.extract is None or isinstance(t.extract, ParquetFiles))
+    )
+
+
+def _service_settings() -> list[str]:
+    """The settings naming a database or an API that some bronze table extracts from."""
+    from lakehouse_assets.registry import registry
+    from lakehouse_assets.source_specs import HttpApi, PostgresTable
+
+    return sorted(
+        {
+            t.extract.connection
+            for t in registry().tables.values()
+            if isinstance(t.extract, (PostgresTable, HttpApi))
+        }
+    )
+
+
+def _ensure_local_services(settings: Settings) -> dict[str, Any] | None:
+    """The running local services of this root; started when a source needs them."""
+    from lakehouse_assets.local_services.endpoints import read_endpoints
+
+    if settings.target != "local":
+        return None
+    running = read_endpoints(settings.root)
+    if running is not None:
+        return running
+    needed = _service_settings()
+    if not needed or all(name in os.environ for name in needed):
+        return None
+    from lakehouse_assets.local_services.supervisor import LocalServicesError, start_background
+
+    print(
+        f"sources need {', '.join(needed)}, unset: starting the local services in the "
+        "background (`lakehouse local-services --stop` stops them)"
+    )
+    try:
+        return start_background(settings.root)
+    except LocalServicesError as err:
+        print(f"the local services did not start: {err}", file=sys.stderr)
+        return None
+
+
+def _seed_sources(settings: Settings) -> None:
+    """Seed each domain's source databases on the running local services (once: idempotent)."""
+    from lakehouse_assets.domains import generator_module
+    from lakehouse_assets.local_services.endpoints import read_endpoints
+
+    if settings.target != "local":
+        return
+    endpoints = read_endpoints(settings.root)
+    if endpoints is None:
+        return
+    for domain in domain_names():
+        module = generator_module(domain)
+        seed = getattr(module, "seed_sources", None)
+        if seed is None:
+            continue
+        counts = seed(endpoints, scale=module.SAMPLE_SCALE, seed=SAMPLE_SEED)
+        for source, rows in counts.items():
+            print(f"seeded {domain} source {source} on the local services: {rows:,} rows")
+
+
+def _ensure_landing(settings: Settings, explicit: bool) -> None:
+    """A fresh clone has no landing data: the default landing gets every domain's sample.
+
+    Per domain: a domain added after the landing was filled gets its own sample on the next
+    run, and a domain with any of its file sources there is left as it is. A domain whose
+    sources are all databases or APIs has nothing to write here. Source databases on the
+    local services are seeded in any case (only the first time).
+    """
+    _seed_sources(settings)
+    landing = Path(settings.landing)
+    if explicit or settings.landing.startswith("s3://") or "LAKEHOUSE_LANDING" in os.environ:
+        return
+    from lakehouse_assets.domains import generator_module
+
+    for domain in domain_names():
+        sources = _file_sources(domain)
+        if not sources or any(
+            (landing / name).exists() for s in sources for name in (s, f"{s}.csv", f"{s}.parquet")
+        ):
+            continue
+        module = generator_module(domain)
+        print(f"no {domain} landing data yet: generating its sample exports into {landing}")
+        module.generate(landing, scale=module.SAMPLE_SCALE, seed=SAMPLE_SEED)
+
+
+def _domains_in_landing(landing: str, load_date: str) -> dict[str, list[str]]:
+    """The domains with at least one source in the landing folder, and those sources."""
+    from glue_scripts.lib.fs import normalize_root
+    from glue_scripts.lib.landing import LandingError, find_source_files
+    from lakehouse_assets.registry import registry
+
+    reg = registry()
+    found: dict[str, list[str]] = {}
+    for domain in reg.domains():
+        for source in reg.sources(domain):
+            try:
+                find_source_files(normalize_root(landing), source, load_date)
+            except LandingError:
+                continue
+            found.setdefault(domain, []).append(source)
+    return found
+
+
+def _all_sources() -> list[str]:
+    from lakehouse_assets.registry import registry
+
+    return [source for domain in registry().domains() for source in registry().sources(domain)]
+
+
+def _selection(args: argparse.Namespace, settings: Settings, load_date: str) -> str | None:
+    """The asset selection to run; None (after printing why) when there is nothing to run."""
+    from lakehouse_assets.catalog.asset import CATALOG_ASSET_KEY
+    from lakehouse_assets.registry import registry
+
+    domains = list(args.domain or [])
+    unknown = sorted(set(domains) - set(registry().domains()))
+    if unknown:
+        print(
+            f"unknown domain(s) {unknown}; available: {', '.join(registry().domains())}",
+            file=sys.stderr,
+        )
+        return None
+    if args.select != "*" or (not domains and not args.landing):
+        return args.select
+    if not domains:
+        # An explicit landing folder usually holds one domain's exports: run what it feeds.
+        found = _domains_in_landing(settings.landing, load_date)
+        if not found:
+            print(
+                f"{args.landing} holds no source export of any domain; expected files named "
+                f"after a bronze source ({', '.join(_all_sources())}); check the path or pass "
+                "--domain",
+                file=sys.stderr,
+            )
+            return None
+        domains = sorted(found)
+        skipped = sorted(set(registry().domains()) - set(domains))
+        print(f"landing {args.landing} feeds domain(s) {', '.join(domains)}", end="")
+        print(f"; skipping {', '.join(skipped)} (no export there)" if skipped else "")
+    groups = " or ".join(f"group:{d}" for d in domains)
+    return f"{groups} or key:{CATALOG_ASSET_KEY.to_user_string()}"
+
+
+def _run(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    if args.landing:
+        env["LAKEHOUSE_LANDING"] = args.landing
+    if args.root:
+        env["LAKEHOUSE_ROOT"] = args.root
+    settings = Settings.from_env(env)
+    if args.landing and not Path(args.landing).exists() and "://" not in args.landing:
+        print(f"landing folder {args.landing} does not exist; check the path", file=sys.stderr)
+        return 2
+    _ensure_local_services(settings)
+    _ensure_landing(settings, explicit=bool(args.landing))
+    load_date = args.load_date or datetime.now(UTC).strftime("%Y%m%d")
+    selection = _selection(args, settings, load_date)
+    if selection is None:
+        return 2
+    os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve()))
+    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    job_args = dict(pair.split("=", 1) for pair in args.job_arg or [])
+    early = _start_runner_early(settings)
+    try:
+        from lakehouse_assets.headless import run_selection
+
+        ok = run_selection(settings, selection=selection, load_date=load_date, job_args=job_args)
+    finally:
+        if early is not None:
+            early.wait()
+        if settings.target == "local" and not args.keep_runner:
+            from lakehouse_assets.local_runner.process import stop_runner
+
+            stop_runner(Path(settings.runner_dir))
+    return 0 if ok else 1
+
+
+def _start_runner_early(settings: Settings):
+    """Every local run needs the Spark runner: start it now, before Dagster is imported."""
+    if settings.target != "local":
+        return None
+    from lakehouse_assets.local_runner import jit
+    from lakehouse_assets.local_runner.process import EarlyStart
+
+    try:
+        choice = jit.choose([settings.landing, settings.root])
+    except ValueError:
+        return None  # a bad JIT setting: the first step reports it
+    return EarlyStart(Path(settings.runner_dir), choice)
+
+
+def _job_arg(text: str) -> str:
+    name, sep, _ = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return text
+
+
+def add_commands(sub: Any) -> None:
+    run = sub.add_parser("run", help="materialize assets headlessly through Dagster")
+    run.add_argument("--landing", help="folder of the source exports (LAKEHOUSE_LANDING)")
+    run.add_argument("--root", help="storage root (LAKEHOUSE_ROOT)")
+    run.add_argument(
+        "--select",
+        default="*",
+        help="Dagster asset selection, e.g. 'group:importau' or 'key:importau/bronze/*'",
+    )
+    run.add_argument(
+        "--domain",
+        action="append",
+        choices=domain_names(),
+        help="run this domain's assets (repeatable); by default every domain, or with "
+        "--landing the domains whose exports are in that folder",
+    )
+    run.add_argument("--load-date", help="load date yyyymmdd of the bronze partition (today)")
+    run.add_argument(
+        "--keep-runner", action="store_true", help="leave the warm Spark runner up afterwards"
+    )
+    run.add_argument(
+        "--job-arg",
+        action="append",
+        type=_job_arg,
+        metavar="NAME=VALUE",
+        help="pass --NAME VALUE to every Glue job of the run (repeatable), e.g. "
+        "retrain_statistics=true",
+    )
+    run.set_defaults(func=_run)
+
