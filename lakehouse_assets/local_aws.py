@@ -3,8 +3,9 @@
 S3, Glue, Lake Formation and CloudWatch Logs answer on one port, so the export, search and
 lineage talk to a real HTTP endpoint on a laptop exactly as they would to AWS. In the
 background it leaves `<root>/_local_aws/endpoint.json` (URL and pid), which later commands
-read when `AWS_ENDPOINT_URL` is unset. The catalog lives in the server's memory: stopping
-the server forgets it, and the next `lakehouse catalog export` fills it again.
+read when `AWS_ENDPOINT_URL` is unset; they find the endpoint of `lakehouse local-services`
+the same way. The catalog lives in the server's memory: stopping the server forgets it, and
+the next `lakehouse catalog export` fills it again.
 
 This module imports moto only when it starts a server: `endpoint_from_state` must stay
 cheap, because `lakehouse catalog lineage` uses it without loading Dagster.
@@ -101,9 +102,15 @@ def read_state(root: str) -> dict | None:
 
 
 def endpoint_from_state(root: str) -> str | None:
-    """The URL of a running background endpoint started for this root, if any."""
+    """The URL of a running endpoint started for this root, alone or by the local services."""
     state = read_state(root)
-    return state["url"] if state else None
+    if state:
+        return state["url"]
+    from lakehouse_assets.local_services.endpoints import read_endpoints
+
+    services = read_endpoints(root)
+    url = services.get("aws_endpoint_url", "") if services else ""
+    return url if url and _answers(url) else None
 
 
 def exports(url: str, env: dict[str, str] | None = None) -> list[str]:

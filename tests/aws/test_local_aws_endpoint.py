@@ -9,7 +9,7 @@ import pytest
 
 from lakehouse_assets import local_aws
 from lakehouse_assets.catalog.aws import EndpointNotFoundError, resolve_connection
-from lakehouse_assets.cli_catalog import main
+from lakehouse_assets.cli import main
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lakehouse_assets.cli_deploy import main as deploy_main
+from lakehouse_assets.cli.deploy import main as deploy_main
 
 
 def deploy(capsys=None) -> str:

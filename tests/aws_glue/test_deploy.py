@@ -14,7 +14,7 @@ from deploy.desired import desired_state
 from deploy.package import SCRIPTS_DIR
 from deploy.plan import CREATE, UPDATE, build_plan
 from lakehouse_assets.aws_settings import AwsSettings, aws_client
-from lakehouse_assets.cli_deploy import main
+from lakehouse_assets.cli.deploy import main
 from lakehouse_assets.registry import registry
 from tests.aws_glue.conftest import BUCKET, PII_SECRET, PREFIX, ROLE, ROOT, reset
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lakehouse_assets.cli_catalog import main
+from lakehouse_assets.cli.catalog import main
 from lakehouse_assets.registry import registry
 from tests.catalog.faults import Fault, FaultyEndpoint
 

@@ -88,7 +88,7 @@ def test_lineage_command_runs_without_dagster_or_the_specs(graph, aws, tmp_path)
     script = textwrap.dedent(
         f"""
         import sys
-        from lakehouse_assets.cli_catalog import main
+        from lakehouse_assets.cli.catalog import main
         code = main(["catalog", "lineage", "{GOLD}", "--upstream", "--html", "{html}"])
         loaded = sorted(m for m in sys.modules if m.split(".")[0] == "dagster"
                         or m in ("lakehouse_assets.specs", "lakehouse_assets.registry"))

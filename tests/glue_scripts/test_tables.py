@@ -419,3 +419,57 @@ def test_cleanup_with_more_versions_kept_than_exist_deletes_nothing(store):
     assert store.cleanup(keep_versions=5) == []
     assert snapshots_on_disk(store) == [s1, s2]
     assert manifests_on_disk(store) == ["v000000000001.json", "v000000000002.json"]
+
+
+# --- watermarks of extracted loads -----------------------------------------------------------
+
+
+def test_a_watermark_is_committed_with_its_load_and_read_back_by_later_loads(store):
+    assert store.watermark_before("anomesdia=20240110") is None
+    store.commit(
+        "s1",
+        ("anomesdia",),
+        {"anomesdia=20240110": 5},
+        replace_all=False,
+        watermarks={"anomesdia=20240110": "2020-12-31"},
+    )
+    store.commit(
+        "s2",
+        ("anomesdia",),
+        {"anomesdia=20240111": 2},
+        replace_all=False,
+        watermarks={"anomesdia=20240111": "2021-01-03"},
+    )
+    assert store.current().partitions["anomesdia=20240110"].watermark == "2020-12-31"
+    # A later day starts where the latest earlier load left off.
+    assert store.watermark_before("anomesdia=20240112") == "2021-01-03"
+    # A re-run of a day starts where the day before left off, not where it left off itself.
+    assert store.watermark_before("anomesdia=20240111") == "2020-12-31"
+    assert store.watermark_before("anomesdia=20240110") is None
+
+
+def test_a_load_without_a_watermark_leaves_the_earlier_one_in_force(store):
+    store.commit(
+        "s1",
+        ("anomesdia",),
+        {"anomesdia=20240110": 5},
+        replace_all=False,
+        watermarks={"anomesdia=20240110": "2020-12-31"},
+    )
+    store.commit("s2", ("anomesdia",), {"anomesdia=20240111": 0}, replace_all=False)
+    assert store.watermark_before("anomesdia=20240112") == "2020-12-31"
+
+
+def test_the_manifest_omits_an_unset_watermark_and_keeps_a_set_one(store):
+    store.commit(
+        "s1",
+        ("anomesdia",),
+        {"anomesdia=20240110": 1},
+        replace_all=False,
+        watermarks={"anomesdia=20240110": "7"},
+    )
+    store.commit("s2", ("anomesdia",), {"anomesdia=20240111": 1}, replace_all=False)
+    body = json.loads(store.current().to_json())
+    assert body["partitions"]["anomesdia=20240110"]["watermark"] == "7"
+    assert "watermark" not in body["partitions"]["anomesdia=20240111"]
+    assert Manifest.from_json(store.current().to_json()) == store.current()

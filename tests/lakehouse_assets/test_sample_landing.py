@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse_assets.cli import _ensure_landing
+from lakehouse_assets.cli.run import _ensure_landing
 from lakehouse_assets.domains.importau.generator import generate as generate_importau
 from lakehouse_assets.settings import Settings
 

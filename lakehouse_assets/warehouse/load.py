@@ -1,0 +1,16 @@
+"""What a load reports, whichever warehouse it went to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str  # schema.table in the warehouse
+    rows_loaded: int  # rows the warehouse table holds after the commit
+    lake_rows: int  # rows of the lake version that was loaded
+    manifest_version: int
+    snapshots: tuple[str, ...]
+    target: str  # redacted URI, or the Redshift workgroup/cluster and database
+    created: bool  # the table did not exist before this load
