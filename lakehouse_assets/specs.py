@@ -70,6 +70,8 @@ RESERVED_PARAMETERS = frozenset(
         "recordCount",
         "lakehouse_manifest_version",
         "lakehouse_parameters",
+        "source_kind",
+        "source_system",
     }
 )
 MAX_PARAMETER_VALUE = 512_000

@@ -48,11 +48,6 @@ def _venda_lineage() -> dict[str, list[tuple[str, str]]]:
     return lineage
 
 
-def _fence_metadata(row: tuple) -> dict[str, dict]:
-    names = FENCES.replace(",", "").split()[::2]
-    return {"bix/outlier_fences": {"type": "json", "raw_value": dict(zip(names, row))}}
-
-
 def _write_sales(job: GlueJob, funcionarios: DataFrame, categorias: DataFrame) -> None:
     parameters = job.tables[VENDA]["parameters"]
     sales = latest_sale(job.read(BRONZE_VENDA, if_empty=BRONZE_VENDA_SCHEMA))
@@ -67,7 +62,7 @@ def _write_sales(job: GlueJob, funcionarios: DataFrame, categorias: DataFrame) -
         VENDA,
         enriched_sales(sales, funcionarios, categorias, local_rows(job.spark, [fences], FENCES)),
         column_lineage=_venda_lineage(),
-        extra_metadata=_fence_metadata(fences),
+        extra_metadata={"bix/outlier_fences": {"type": "json", "raw_value": computed.asDict()}},
     )
 
 

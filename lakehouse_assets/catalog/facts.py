@@ -50,6 +50,8 @@ class MaterializationFacts:
     partition: str | None = None
     run_started: float | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # The source system a bronze load extracted from (its URI, without credentials).
+    source: str | None = None
 
     @property
     def time_iso(self) -> str:
@@ -110,6 +112,7 @@ def materializations_from_dagster(
             continue
         mat = event.asset_materialization
         rows = mat.metadata.get("dagster/row_count")
+        source = mat.metadata.get("lakehouse/source")
         record = instance.get_run_record_by_id(event.run_id) if event.run_id else None
         facts[spec.qualified_name] = MaterializationFacts(
             run_id=event.run_id,
@@ -119,6 +122,7 @@ def materializations_from_dagster(
             partition=mat.partition,
             run_started=record.start_time if record is not None else None,
             tags=dict(mat.tags or {}),
+            source=str(source.value) if source is not None else None,
         )
     return facts
 

@@ -17,6 +17,7 @@ import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lakehouse_assets.catalog.facts import iso_time
 from lakehouse_assets.catalog.table_input import TableEntry
@@ -34,6 +35,19 @@ def glue_dataset(region: str, account: str, qualified_name: str) -> tuple[str, s
 
 def table_arn(region: str, account: str, qualified_name: str) -> str:
     return ":".join(glue_dataset(region, account, qualified_name))
+
+
+def source_dataset(uri: str) -> tuple[str, str]:
+    """An OpenLineage dataset of a source system, named as OpenLineage's naming spec does:
+    `postgres://host:port` + `db.schema.table`, `http://host:port` + the path, `s3://bucket`
+    + the key, `file` + the path."""
+    parsed = urlsplit(uri)
+    if parsed.scheme == "file":
+        return "file", parsed.path
+    path = parsed.path.lstrip("/")
+    if parsed.scheme in ("postgres", "postgresql"):
+        return f"postgres://{parsed.netloc}", path.replace("/", ".")
+    return f"{parsed.scheme}://{parsed.netloc}", path
 
 
 def _uuid(text: str) -> str:
@@ -104,6 +118,8 @@ def run_events(entry: TableEntry, region: str, account: str, namespace: str) -> 
         InputDataset(*glue_dataset(region, account, name))
         for name in filter(None, params.get("upstream_tables", "").split(","))
     ]
+    if params.get("source_system"):
+        inputs.append(InputDataset(*source_dataset(params["source_system"])))
     job = Job(
         namespace=namespace,
         name=asset,

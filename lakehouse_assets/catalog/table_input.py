@@ -124,6 +124,12 @@ def table_parameters(
         # a setting removed from the spec changes `lakehouse_parameters`, so it leaves too.
         parameters.update(spec.parameters)
         parameters["lakehouse_parameters"] = ",".join(sorted(spec.parameters))
+    if spec.extract is not None:
+        # Lineage starts at the source system: its kind from the spec, its address (without
+        # credentials) from the load that last read it.
+        parameters["source_kind"] = spec.extract.kind
+    if materialization is not None and materialization.source:
+        parameters["source_system"] = materialization.source
     if spec.write_once:
         # Partitions are an immutable history: readers may cache them, nobody rewrites them.
         parameters["write_once"] = "true"

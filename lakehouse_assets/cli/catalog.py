@@ -1,7 +1,7 @@
 """The `lakehouse catalog export|search|lineage` commands.
 
-`lakehouse_assets.cli` adds them with one call: `add_commands(sub)`. Heavy imports (Dagster, the specs)
-happen inside `catalog export` only: `search` and `lineage` run on Glue calls alone.
+`lakehouse_assets.cli` adds them with one call: `add_commands(sub)`. Heavy imports (Dagster,
+the specs) happen inside `catalog export` only: `search` and `lineage` run on Glue calls alone.
 """
 
 from __future__ import annotations

@@ -28,7 +28,9 @@ def _file_sources(domain: str) -> list[str]:
     return sorted(
         t.source
         for t in registry().tables.values()
-        if t.domain == domain and t.source and (t.extract is None or isinstance(t.extract, ParquetFiles))
+        if t.domain == domain
+        and t.source
+        and (t.extract is None or isinstance(t.extract, ParquetFiles))
     )
 
 
@@ -88,7 +90,7 @@ def _seed_sources(settings: Settings) -> None:
             continue
         counts = seed(endpoints, scale=module.SAMPLE_SCALE, seed=SAMPLE_SEED)
         for source, rows in counts.items():
-            print(f"seeded {domain} source {source} on the local services: {rows:,} rows")
+            print(f"{domain} source {source} on the local services: {rows:,} rows")
 
 
 def _ensure_landing(settings: Settings, explicit: bool) -> None:
@@ -258,4 +260,3 @@ def add_commands(sub: Any) -> None:
         "retrain_statistics=true",
     )
     run.set_defaults(func=_run)
-

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from glue_scripts.lib.landing import find_source_files
-from glue_scripts.lib.sources import Extracted, ExtractRequest, SourceError
+from glue_scripts.lib.sources import RECORD_COLUMN, Extracted, ExtractRequest, SourceError
 from glue_scripts.lib.sources.staging import (
     StagingWriter,
     record_json,
@@ -58,7 +58,8 @@ def extract(request: ExtractRequest) -> Extracted:
 def _staged(batch: pa.RecordBatch, uri: str) -> pa.Table:
     texts = [text_column(batch.column(i), f"landing file {uri}") for i in range(batch.num_columns)]
     records = [record_json(row) for row in batch.to_pylist()]
-    return pa.Table.from_arrays([*texts, pa.array(records, pa.string())], [*batch.schema.names, "_"])
+    names = [*batch.schema.names, RECORD_COLUMN]
+    return pa.Table.from_arrays([*texts, pa.array(records, pa.string())], names)
 
 
 @contextmanager

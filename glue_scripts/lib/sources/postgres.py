@@ -12,7 +12,7 @@ memory) instead of streamed, which a large source cannot afford.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit, urlunsplit
 
 import pyarrow as pa
@@ -100,7 +100,8 @@ def _connect(uri: str, setting: str):
     parts = urlsplit(uri)
     if "connect_timeout" not in parts.query:
         # libpq waits forever on an address that drops packets; a job must fail instead.
-        query = "&".join(q for q in (parts.query, f"connect_timeout={CONNECT_TIMEOUT_SECONDS}") if q)
+        timeout = f"connect_timeout={CONNECT_TIMEOUT_SECONDS}"
+        query = f"{parts.query}&{timeout}" if parts.query else timeout
         uri = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
     try:
         return adbc_driver_postgresql.dbapi.connect(uri)
@@ -222,7 +223,7 @@ def _parse(cursor_type: str, text: str, source):
         if cursor_type in TIMESTAMP_TYPES:
             value = datetime.fromisoformat(text)
             if value.tzinfo is not None:
-                value = value.astimezone(timezone.utc).replace(tzinfo=None)
+                value = value.astimezone(UTC).replace(tzinfo=None)
             return value
         return int(text)
     except ValueError:
@@ -249,7 +250,7 @@ def _stream(reader: pa.RecordBatchReader, writer: StagingWriter, batch_rows: int
 
 def _key(value):
     if isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 

@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from urllib.parse import urlparse
 
@@ -119,8 +119,10 @@ def text_column(array: pa.Array | pa.ChunkedArray, where: str) -> pa.Array:
         return pc.cast(array, pa.string())
     if pa.types.is_timestamp(kind):
         naive = pc.cast(array, pa.timestamp(kind.unit))  # tz-aware values are UTC instants
-        text = pc.strftime(naive, "%Y-%m-%d %H:%M:%S") if kind.unit == "s" else pc.cast(
-            naive, pa.string()
+        text = (
+            pc.strftime(naive, "%Y-%m-%d %H:%M:%S")
+            if kind.unit == "s"
+            else pc.cast(naive, pa.string())
         )
         return _trim_fraction(text)
     if pa.types.is_time(kind):
@@ -156,7 +158,7 @@ def _json_default(value):
         return str(value)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat(sep=" ")
     if isinstance(value, (date, time)):
         return value.isoformat()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ from lakehouse_assets.local_services.endpoints import database_uri, redact
 # scale from `lakehouse local-services`: about as many sales as the reference's table.
 SAMPLE_SCALE = 1_000
 SOURCE_DATABASE = "juniordatabase"
+DATABASE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 TABLE = "public.venda"
 CATEGORIES = (
     "Babywear",
@@ -44,6 +46,8 @@ CATEGORIES = (
 EMPLOYEES = 9
 FIRST_DAY = dt.date(2017, 1, 1)
 LAST_DAY = dt.date(2020, 12, 31)
+# Ordinary amounts, in cents: the hundreds and thousands of the reference table.
+AMOUNT_CENTS = (10_000, 350_000)
 # The reference table's absurd amount; further outliers are drawn between these bounds.
 FIRST_OUTLIER = Decimal("917025.00")
 OUTLIER_RANGE = (100_000, 1_000_000)
@@ -113,8 +117,7 @@ def sales(
     rng = np.random.default_rng([seed, first_id])
     span = (days[1] - days[0]).days + 1
     offsets = rng.integers(0, span, count)
-    # Amounts in the hundreds and thousands, skewed like sales are, in cents.
-    cents = np.clip(np.round(rng.lognormal(7.0, 0.6, count) * 100), 2_000, 900_000).astype(int)
+    cents = rng.integers(AMOUNT_CENTS[0], AMOUNT_CENTS[1] + 1, count)
     amounts = [Decimal(int(c)).scaleb(-2) for c in cents]
     if outliers:
         places = rng.choice(count, size=max(1, count // OUTLIER_EVERY), replace=False)
@@ -149,6 +152,8 @@ def _connect(uri: str, autocommit: bool = False):
 
 def ensure_database(endpoints: dict[str, Any], database: str) -> str:
     """Create `database` on the services' PostgreSQL if missing; return its URI."""
+    if not DATABASE_NAME.fullmatch(database):
+        raise SeedError(f"database name {database!r} must be lower-case letters, digits and _")
     with _connect(endpoints["postgres_uri"], autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = $1", parameters=(database,))
         if cur.fetchone() is None:
@@ -173,7 +178,9 @@ def seed_sources(
         cur.execute(f"SELECT COUNT(*) FROM {TABLE}")
         (rows,) = cur.fetchone()
         if rows == 0:
-            rows = cur.adbc_ingest("venda", sales(scale, seed), mode="append", db_schema_name="public")
+            rows = cur.adbc_ingest(
+                "venda", sales(scale, seed), mode="append", db_schema_name="public"
+            )
         conn.commit()
     return {"venda": int(rows)}
 
