@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: setup run dev test lint bench bench-quick clean
+.PHONY: setup run stop dev test lint bench bench-quick clean
 
 setup: $(STAMP)
 
@@ -20,9 +20,12 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/lakehouse local-aws --background
+	$(BIN)/lakehouse local-services --background
 	$(BIN)/lakehouse run
 	$(BIN)/lakehouse catalog export
+
+stop:
+	$(BIN)/lakehouse local-services --stop
 
 dev: $(STAMP)
 	mkdir -p $(DAGSTER_HOME)
@@ -47,5 +50,6 @@ bench-quick: $(STAMP)
 		--catalog-tables 100 --out .bench/BENCHMARKS-quick.md
 
 clean:
+	-$(BIN)/lakehouse local-services --stop
 	-$(BIN)/lakehouse local-aws --stop
 	rm -rf .lakehouse .dagster_home

@@ -47,7 +47,7 @@ def business_tag_key(tag: str) -> str:
 def code_version(job: JobSpec, table: TableSpec) -> str:
     """Changes when the script, the shared script library or the table's spec change."""
     digest = hashlib.sha256(script_path(job).read_bytes())
-    for path in sorted((SCRIPTS_DIR / "lib").glob("*.py")):
+    for path in sorted((SCRIPTS_DIR / "lib").rglob("*.py")):
         digest.update(path.read_bytes())
     digest.update(json.dumps(table.payload(), sort_keys=True).encode())
     return digest.hexdigest()[:12]

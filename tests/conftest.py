@@ -64,10 +64,22 @@ def real_exports() -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_uri(tmp_path_factory) -> str:
-    """A PostgreSQL superuser URI for the whole suite (sources and the local warehouse)."""
-    import pgserver
+def local_services(tmp_path_factory) -> dict:
+    """The local services of a throwaway root, started once for the suite: their endpoints.
 
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="stop")
-    yield server.get_uri()
-    server.cleanup()
+    PostgreSQL (role `lakehouse`, a superuser), the AWS endpoint and the API stand-ins, as
+    `lakehouse local-services --background` starts them (docs/SOURCES.md).
+    """
+    from lakehouse_assets.local_services.supervisor import start_background, stop_background
+
+    root = tmp_path_factory.mktemp("local_services") / "lake"
+    try:
+        yield start_background(root)
+    finally:
+        stop_background(root)
+
+
+@pytest.fixture(scope="session")
+def pg_uri(local_services) -> str:
+    """A PostgreSQL superuser URI for the whole suite (sources and the local warehouse)."""
+    return local_services["postgres_uri"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,8 +35,8 @@ def _file_sources(domain: str) -> list[str]:
     )
 
 
-def _service_settings() -> list[str]:
-    """The settings naming a database or an API that some bronze table extracts from."""
+def _service_settings(domains: list[str]) -> list[str]:
+    """The settings naming a database or an API that a bronze table of `domains` reads."""
     from lakehouse_assets.registry import registry
     from lakehouse_assets.source_specs import HttpApi, PostgresTable
 
@@ -43,13 +44,21 @@ def _service_settings() -> list[str]:
         {
             t.extract.connection
             for t in registry().tables.values()
-            if isinstance(t.extract, (PostgresTable, HttpApi))
+            if t.domain in domains and isinstance(t.extract, (PostgresTable, HttpApi))
         }
     )
 
 
-def _ensure_local_services(settings: Settings) -> dict[str, Any] | None:
-    """The running local services of this root; started when a source needs them."""
+def _selected_domains(selection: str) -> list[str]:
+    """The domains a selection names (`group:vendas`, `key:vendas/...`); all if it names none
+    (`*`, tags, ...)."""
+    named = [d for d in domain_names() if re.search(rf"group:{d}\b|(?<![\w/]){d}/", selection)]
+    return named or domain_names()
+
+
+def _ensure_local_services(settings: Settings, domains: list[str]) -> dict[str, Any] | None:
+    """The running local services of this root; started when a source of `domains` needs
+    them and its setting is not in the environment."""
     from lakehouse_assets.local_services.endpoints import read_endpoints
 
     if settings.target != "local":
@@ -57,7 +66,7 @@ def _ensure_local_services(settings: Settings) -> dict[str, Any] | None:
     running = read_endpoints(settings.root)
     if running is not None:
         return running
-    needed = _service_settings()
+    needed = _service_settings(domains)
     if not needed or all(name in os.environ for name in needed):
         return None
     from lakehouse_assets.local_services.supervisor import LocalServicesError, start_background
@@ -73,8 +82,9 @@ def _ensure_local_services(settings: Settings) -> dict[str, Any] | None:
         return None
 
 
-def _seed_sources(settings: Settings) -> None:
-    """Seed each domain's source databases on the running local services (once: idempotent)."""
+def _seed_sources(settings: Settings, domains: list[str]) -> None:
+    """Seed the source databases of `domains` on the running local services (each domain's
+    `seed_sources` writes only the first time)."""
     from lakehouse_assets.domains import generator_module
     from lakehouse_assets.local_services.endpoints import read_endpoints
 
@@ -83,7 +93,7 @@ def _seed_sources(settings: Settings) -> None:
     endpoints = read_endpoints(settings.root)
     if endpoints is None:
         return
-    for domain in domain_names():
+    for domain in domains:
         module = generator_module(domain)
         seed = getattr(module, "seed_sources", None)
         if seed is None:
@@ -98,10 +108,8 @@ def _ensure_landing(settings: Settings, explicit: bool) -> None:
 
     Per domain: a domain added after the landing was filled gets its own sample on the next
     run, and a domain with any of its file sources there is left as it is. A domain whose
-    sources are all databases or APIs has nothing to write here. Source databases on the
-    local services are seeded in any case (only the first time).
+    sources are all databases or APIs has nothing to write here (`_seed_sources` fills those).
     """
-    _seed_sources(settings)
     landing = Path(settings.landing)
     if explicit or settings.landing.startswith("s3://") or "LAKEHOUSE_LANDING" in os.environ:
         return
@@ -186,12 +194,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.landing and not Path(args.landing).exists() and "://" not in args.landing:
         print(f"landing folder {args.landing} does not exist; check the path", file=sys.stderr)
         return 2
-    _ensure_local_services(settings)
     _ensure_landing(settings, explicit=bool(args.landing))
     load_date = args.load_date or datetime.now(UTC).strftime("%Y%m%d")
     selection = _selection(args, settings, load_date)
     if selection is None:
         return 2
+    domains = _selected_domains(selection)
+    _ensure_local_services(settings, domains)
+    _seed_sources(settings, domains)
     os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve()))
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     job_args = dict(pair.split("=", 1) for pair in args.job_arg or [])

@@ -22,6 +22,7 @@ from lakehouse_assets.glue_standin.glue_api import GlueApiError
 from lakehouse_assets.glue_standin.jobs import GlueJobService
 from lakehouse_assets.glue_standin.mirror import S3Mirror
 from lakehouse_assets.glue_standin.runs import RunExecution
+from lakehouse_assets.redshift_standin import RedshiftDataStandin
 
 DEFAULT_REGION = "us-east-1"
 DUMMY_KEY = "testing"
@@ -91,6 +92,9 @@ class GlueStandin:
         self._own_environment = own_environment
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
+        # The Redshift Data API runs on the local PostgreSQL warehouse; tests may set
+        # `redshift_data.warehouse_uri`.
+        self.redshift_data = RedshiftDataStandin(lambda: self.client("s3", DEFAULT_REGION))
 
     def bind(self, url: str) -> None:
         """Called once the server listens: the stand-in's own calls go to `url`."""
@@ -126,6 +130,8 @@ class GlueStandin:
 
     # -- WSGI -------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        if self.redshift_data.handles(environ):
+            return self.redshift_data(environ, start_response)
         service, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").partition(".")
         if service == "AWSGlue" and operation in OPERATIONS:
             return self._answer(OPERATIONS[operation], environ, start_response)
@@ -135,6 +141,7 @@ class GlueStandin:
                 return self._answer(TAG_OPERATIONS[operation], environ, start_response)
         if environ.get("PATH_INFO") == "/moto-api/reset" and environ["REQUEST_METHOD"] == "POST":
             self.jobs.reset()
+            self.redshift_data.reset()
             if self.mirror is not None:
                 self.mirror.clear()
         return self.app(environ, start_response)

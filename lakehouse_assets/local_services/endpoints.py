@@ -49,7 +49,16 @@ def pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A killed process whose parent never reaps it (a container's init may not) is dead."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def read_raw(root: str | Path) -> dict[str, Any] | None:
@@ -107,7 +116,11 @@ def answers(url: str, timeout: float = 1.0) -> bool:
 
 
 def service_urls(endpoints: dict[str, Any]) -> dict[str, str]:
-    """Every endpoint by name: `aws`, `postgres` and `api <name>` for each stand-in."""
-    urls = {"aws": endpoints["aws_endpoint_url"], "postgres": endpoints["postgres_uri"]}
+    """Every endpoint by name: `aws`, `postgres`, `warehouse` and `api <name>` per stand-in."""
+    urls = {
+        "aws": endpoints["aws_endpoint_url"],
+        "postgres": endpoints["postgres_uri"],
+        "warehouse": endpoints["warehouse_uri"],
+    }
     urls.update({f"api {name}": url for name, url in endpoints.get("apis", {}).items()})
     return urls

@@ -319,9 +319,9 @@ def _failure(description: dict[str, Any], target: str) -> str:
     )
     status = description["Status"]
     what = (
-        "the transaction was rolled back; the warehouse table keeps its previous rows"
+        "The transaction was rolled back; the warehouse table keeps its previous rows"
         if description.get("SubStatements")
-        else "nothing was changed"
+        else "Nothing was changed"
     )
     return (
         f"Redshift statement {failing.get('Id')} on {target} {status}: "

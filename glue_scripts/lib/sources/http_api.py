@@ -36,7 +36,11 @@ def extract(request: ExtractRequest) -> Extracted:
         root=request.root,
         local_default=lambda endpoints: (endpoints.get("apis") or {}).get(source["standin"]),
     )
-    url = base.rstrip("/") + source["path"]
+    parts = urlsplit(base)
+    # The base may carry a query (an API key): the id goes after it, the path before it.
+    url = urlunsplit(
+        (parts.scheme, parts.netloc, parts.path.rstrip("/") + source["path"], parts.query, "")
+    )
     shown = _public_url(url)
     names = staged_names([source["id_column"], source["text_column"]], request.table)
     writer = StagingWriter(request.staging_uri, names)

@@ -48,7 +48,10 @@ def extract(request: ExtractRequest) -> Extracted:
             columns = _columns(cursor, schema, table, uri, setting)
             staged = staged_names([name for name, _ in columns], _where(uri, source["table"]))
             cursor_type = _cursor_type(source.get("cursor"), columns, uri, source["table"])
-            full = request.args.get("full_refresh") == "true" or request.watermark is None
+            full = (
+                str(request.args.get("full_refresh", "")).lower() == "true"
+                or request.watermark is None
+            )
             query = _query(source, columns, cursor_type, None if full else request.watermark)
             request.log.info(f"reading {_where(uri, source['table'])}: {query}")
             writer = StagingWriter(request.staging_uri, staged)
@@ -68,7 +71,7 @@ def extract(request: ExtractRequest) -> Extracted:
         ) from None
     finally:
         conn.close()
-    watermark = _watermark(cursor_type, newest, request.watermark, full)
+    watermark = _watermark(cursor_type, newest, request.watermark)
     request.log.info(f"staged {writer.rows} rows; watermark {request.watermark} -> {watermark}")
     return Extracted(
         files=files,
@@ -254,16 +257,15 @@ def _key(value):
     return value
 
 
-def _watermark(cursor_type, newest, previous: str | None, full: bool) -> str | None:
+def _watermark(cursor_type, newest, previous: str | None) -> str | None:
+    """The greatest cursor value staged, as text (UTC for timestamps); the previous watermark
+    when nothing was read. It may be older than the previous one (the newest rows left the
+    source): the load decides what to commit."""
     if cursor_type is None:
         return None
     if newest is None:
         return previous
     newest = _key(newest)
-    if not full and previous is not None:
-        # The lookback re-reads older rows: the watermark never moves back on them.
-        last = _parse(cursor_type, previous, {"table": "", "cursor": ""})
-        newest = max(newest, last)
     if isinstance(newest, datetime):
         text = newest.strftime("%Y-%m-%d %H:%M:%S")
         return text + (f".{newest.microsecond:06d}".rstrip("0") if newest.microsecond else "")
