@@ -223,6 +223,156 @@ def deployer_policy(
     }
 
 
+def warehouse_loader_policy(
+    settings: AwsSettings, target: Any, account: str, region: str
+) -> dict[str, Any]:
+    """What the Dagster process needs to load Redshift through the Data API.
+
+    No iam:PassRole: COPY names a role already associated with the namespace or cluster,
+    which Redshift assumes itself.
+    """
+    if target.workgroup:
+        credentials = {
+            "Sid": "RedshiftServerlessCredentials",
+            "Effect": "Allow",
+            "Action": "redshift-serverless:GetCredentials",
+            # Workgroup ARNs carry an id, not the name: narrow by the name tag if wanted.
+            "Resource": f"arn:aws:redshift-serverless:{region}:{account}:workgroup/*",
+        }
+        statement_target = f"arn:aws:redshift-serverless:{region}:{account}:workgroup/*"
+    else:
+        cluster = f"arn:aws:redshift:{region}:{account}"
+        credentials = {
+            "Sid": "RedshiftClusterCredentials",
+            "Effect": "Allow",
+            "Action": "redshift:GetClusterCredentials",
+            "Resource": [
+                f"{cluster}:dbuser:{target.cluster}/{target.db_user or '*'}",
+                f"{cluster}:dbname:{target.cluster}/{target.database}",
+            ],
+        }
+        statement_target = f"{cluster}:cluster:{target.cluster}"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "RunWarehouseStatements",
+            "Effect": "Allow",
+            "Action": ["redshift-data:ExecuteStatement", "redshift-data:BatchExecuteStatement"],
+            "Resource": statement_target,
+        },
+        {
+            # Statement ids are not resources; the condition keeps callers to their own.
+            "Sid": "FollowOwnStatements",
+            "Effect": "Allow",
+            "Action": [
+                "redshift-data:DescribeStatement",
+                "redshift-data:GetStatementResult",
+                "redshift-data:CancelStatement",
+            ],
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"redshift-data:statement-owner-iam-userid": "${aws:userid}"}
+            },
+        },
+    ]
+    if target.secret_arn:
+        statements.append(
+            {
+                "Sid": "ReadRedshiftSecret",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": target.secret_arn,
+            }
+        )
+    else:
+        statements.append(credentials)
+    statements += [
+        {
+            "Sid": "WriteCopyManifests",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:GetObject"],
+            "Resource": _s3_objects(settings.bucket, settings.key("_warehouse")),
+        },
+        _list(settings.bucket, settings.prefix, "ListLakeDataToCopy"),
+    ]
+    return {"Version": VERSION, "Statement": statements}
+
+
+def copy_role_policy(
+    settings: AwsSettings, databases: list[str], account: str, region: str
+) -> dict[str, Any]:
+    """The role Redshift assumes for COPY (read the lake) and external schemas (the catalog)."""
+    catalog = f"arn:aws:glue:{region}:{account}"
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "ReadLakeData",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": _s3_objects(settings.bucket, settings.prefix),
+            },
+            _list(settings.bucket, settings.prefix, "ListLakeData"),
+            {
+                "Sid": "ReadGlueCatalogForSpectrum",
+                "Effect": "Allow",
+                "Action": [
+                    "glue:GetDatabase",
+                    "glue:GetDatabases",
+                    "glue:GetTable",
+                    "glue:GetTables",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:BatchGetPartition",
+                ],
+                "Resource": [f"{catalog}:catalog"]
+                + [f"{catalog}:database/{db}" for db in databases]
+                + [f"{catalog}:table/{db}/*" for db in databases],
+            },
+        ],
+    }
+
+
+def copy_role_trust_policy(account: str) -> dict[str, Any]:
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "redshift.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        ],
+    }
+
+
+def warehouse_sections(
+    settings: AwsSettings, databases: list[str], account: str, region: str, env: Any = None
+) -> list[tuple[str, dict[str, Any]]]:
+    """The warehouse's policies, when LAKEHOUSE_REDSHIFT_WORKGROUP or _CLUSTER is set."""
+    import os
+
+    from lakehouse_assets.warehouse.config import redshift_target
+
+    env = os.environ if env is None else env
+    if not (env.get("LAKEHOUSE_REDSHIFT_WORKGROUP") or env.get("LAKEHOUSE_REDSHIFT_CLUSTER")):
+        return []
+    target = redshift_target(env)
+    role = target.copy_role_arn or "LAKEHOUSE_REDSHIFT_COPY_ROLE_ARN"
+    return [
+        (
+            f"Dagster process, warehouse loads ({target.label})",
+            warehouse_loader_policy(settings, target, account, region),
+        ),
+        (
+            f"Redshift COPY role {role} (associate it with the namespace or cluster): "
+            "permissions policy",
+            copy_role_policy(settings, databases, account, region),
+        ),
+        ("Redshift COPY role: trust policy", copy_role_trust_policy(account)),
+    ]
+
+
 def render_policies(settings: AwsSettings, registry: Any, account: str, region: str) -> str:
     jobs = sorted(registry.jobs)
     databases = sorted({t.database for t in registry.tables.values()})
@@ -240,5 +390,6 @@ def render_policies(settings: AwsSettings, registry: Any, account: str, region: 
             "Deployer (`lakehouse deploy apply`)",
             deployer_policy(settings, jobs, databases, account, region),
         ),
+        *warehouse_sections(settings, databases, account, region),
     ]
     return "\n\n".join(f"# {title}\n{json.dumps(doc, indent=2)}" for title, doc in sections)

@@ -17,6 +17,8 @@ from lakehouse_assets.resources.launcher import GlueJobLauncher, LocalSparkLaunc
 from lakehouse_assets.retries import TransientRetries
 from lakehouse_assets.sensors import build_failure_alert_sensor
 from lakehouse_assets.settings import Settings
+from lakehouse_assets.warehouse.assets import build_warehouse_assets
+from lakehouse_assets.warehouse.resource import build_warehouse_resource
 
 
 def build_launcher(settings: Settings) -> GlueJobLauncher:
@@ -54,13 +56,19 @@ def build_definitions(settings: Settings) -> Definitions:
         max_retries=settings.transient_retries, backoff_seconds=settings.retry_backoff_seconds
     )
     return Definitions(
-        assets=[*build_all_assets(reg, retries), build_catalog_asset(reg)],
+        assets=[
+            *build_all_assets(reg, retries),
+            # Tables marked for the warehouse: a copy there, in the table's domain job.
+            *build_warehouse_assets(reg, settings.target),
+            build_catalog_asset(reg),
+        ],
         jobs=jobs,
         schedules=schedules,
         sensors=[build_failure_alert_sensor(settings)],
         resources={
             "launcher": build_launcher(settings),
             "catalog": build_catalog_resource(settings),
+            "warehouse": build_warehouse_resource(settings),
         },
     )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -64,19 +66,22 @@ def real_exports() -> Path:
 
 
 @pytest.fixture(scope="session")
-def local_services(tmp_path_factory) -> dict:
+def local_services() -> dict:
     """The local services of a throwaway root, started once for the suite: their endpoints.
 
     PostgreSQL (role `lakehouse`, a superuser), the AWS endpoint and the API stand-ins, as
-    `lakehouse local-services --background` starts them (docs/SOURCES.md).
+    `lakehouse local-services --background` starts them (docs/SOURCES.md). The root is not
+    under pytest's temporary folder: every pytest start makes that folder private again,
+    which would lock out PostgreSQL's own user (it runs as `pgserver` when tests run as root).
     """
     from lakehouse_assets.local_services.supervisor import start_background, stop_background
 
-    root = tmp_path_factory.mktemp("local_services") / "lake"
+    root = Path(tempfile.mkdtemp(prefix="lakehouse-services-")) / "lake"
     try:
         yield start_background(root)
     finally:
         stop_background(root)
+        shutil.rmtree(root.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from lakehouse_assets.catalog.asset import CATALOG_ASSET_KEY
 from lakehouse_assets.definitions import defs, domain_job_name
 from lakehouse_assets.registry import registry
 
-DOMAINS = ("credito", "importau", "vendas")
+DOMAINS = ("bix", "credito", "importau", "vendas")
 
 
 def test_every_spec_has_exactly_one_asset():
@@ -18,7 +18,7 @@ def test_every_spec_has_exactly_one_asset():
     expected = {AssetKey(t.key_path) for t in registry().tables.values()}
     assert keys == expected
     by_domain = {d: sum(t.domain == d for t in registry().tables.values()) for d in DOMAINS}
-    assert by_domain == {"credito": 4, "importau": 10, "vendas": 5}
+    assert by_domain == {"bix": 8, "credito": 4, "importau": 10, "vendas": 5}
 
 
 def test_every_domain_has_its_group_daily_job_and_schedule():

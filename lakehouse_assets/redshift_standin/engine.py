@@ -89,7 +89,9 @@ class Engine:
             try:
                 body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
             except Exception as err:
-                raise StatementError(f"COPY: cannot read the manifest {copy.source}: {err}") from None
+                raise StatementError(
+                    f"COPY: cannot read the manifest {copy.source}: {err}"
+                ) from None
             entries = json.loads(body)["entries"]
             return [e["url"] for e in entries]
         uris = []

@@ -80,9 +80,7 @@ class RedshiftDataService:
     def batch_execute_statement(self, body: dict[str, Any]) -> dict[str, Any]:
         sqls = body.get("Sqls") or []
         if not 1 <= len(sqls) <= MAX_BATCH:
-            raise DataApiError(
-                "ValidationException", f"Sqls must hold 1 to {MAX_BATCH} statements"
-            )
+            raise DataApiError("ValidationException", f"Sqls must hold 1 to {MAX_BATCH} statements")
         return self._submit(list(sqls), body, batch=True)
 
     def describe_statement(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -93,7 +91,9 @@ class RedshiftDataService:
             "CreatedAt": statement.created,
             "UpdatedAt": statement.updated,
             "Duration": sum(p.duration_ns for p in statement.parts),
-            "HasResultSet": any(p.outcome and p.outcome.result is not None for p in statement.parts),
+            "HasResultSet": any(
+                p.outcome and p.outcome.result is not None for p in statement.parts
+            ),
             "ResultRows": sum(p.outcome.rows for p in statement.parts if p.outcome) or -1,
             **_where(statement.request),
         }
@@ -126,9 +126,7 @@ class RedshiftDataService:
         start = int(body.get("NextToken") or 0)
         table = part.outcome.result.slice(start, PAGE_ROWS)
         answer: dict[str, Any] = {
-            "Records": [
-                [_field(v) for v in row.values()] for row in table.to_pylist()
-            ],
+            "Records": [[_field(v) for v in row.values()] for row in table.to_pylist()],
             "ColumnMetadata": [_column(n, t) for n, t in part.outcome.columns],
             "TotalNumRows": part.outcome.result.num_rows,
         }
@@ -154,7 +152,10 @@ class RedshiftDataService:
         with self._lock:
             self._statements[statement_id] = statement
         threading.Thread(
-            target=self._run, args=(statement, session), name=f"redshift-{statement_id}", daemon=True
+            target=self._run,
+            args=(statement, session),
+            name=f"redshift-{statement_id}",
+            daemon=True,
         ).start()
         answer = {"Id": statement_id, "CreatedAt": statement.created, **_where(body)}
         if statement.session_id:

@@ -4,7 +4,6 @@ Unpartitioned even when the lake table is daily-partitioned: a load copies the t
 current version, so it runs once per domain run, after the partitions it follows.
 """
 
-
 from collections.abc import Iterator
 
 from dagster import (

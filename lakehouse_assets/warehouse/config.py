@@ -80,8 +80,7 @@ def redshift_target(env: Mapping[str, str] | None = None) -> Any:
         )
     if not database:
         raise ConfigurationError(
-            "LAKEHOUSE_REDSHIFT_DATABASE is not set: name the Redshift database to load "
-            "(e.g. dev)"
+            "LAKEHOUSE_REDSHIFT_DATABASE is not set: name the Redshift database to load (e.g. dev)"
         )
     if role and not _ROLE_ARN.match(role):
         raise ConfigurationError(

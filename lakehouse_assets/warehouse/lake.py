@@ -42,9 +42,7 @@ def arrow_type(column: Column) -> pa.DataType:
 
 
 def arrow_schema(table: TableSpec) -> pa.Schema:
-    return pa.schema(
-        [pa.field(c.name, arrow_type(c), nullable=c.nullable) for c in table.columns]
-    )
+    return pa.schema([pa.field(c.name, arrow_type(c), nullable=c.nullable) for c in table.columns])
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ import datetime
 import io
 import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-
-from decimal import Decimal
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -70,8 +69,20 @@ PAGAMENTO = TableSpec(
 )
 
 VENDA_ROWS = [
-    {"id_venda": 1, "id_funcionario": 3, "id_categoria": 2, "data_venda": "2017-01-05", "venda": 120.5},
-    {"id_venda": 2, "id_funcionario": 1, "id_categoria": 8, "data_venda": "2019-07-14", "venda": 917025.0},
+    {
+        "id_venda": 1,
+        "id_funcionario": 3,
+        "id_categoria": 2,
+        "data_venda": "2017-01-05",
+        "venda": 120.5,
+    },
+    {
+        "id_venda": 2,
+        "id_funcionario": 1,
+        "id_categoria": 8,
+        "data_venda": "2019-07-14",
+        "venda": 917025.0,
+    },
     {"id_venda": 3, "id_funcionario": 9, "id_categoria": 1, "data_venda": None, "venda": None},
 ]
 
@@ -91,8 +102,7 @@ def arrow_rows(spec: TableSpec, rows: list[dict]) -> pa.Table:
         if pa.types.is_timestamp(kind):
             kind = pa.timestamp("us", tz="UTC")
             values = [
-                None if v is None else datetime.datetime.fromisoformat(v + "+00:00")
-                for v in values
+                None if v is None else datetime.datetime.fromisoformat(v + "+00:00") for v in values
             ]
         if pa.types.is_decimal(kind):
             values = [None if v is None else Decimal(v) for v in values]
@@ -134,7 +144,10 @@ def commit_table(lake) -> Callable:
             groups.setdefault(tuple(row[c] for c in spec.partition_by), []).append(row)
         for values, members in sorted(groups.items()):
             name = partition_name(spec.partition_by, values)
-            put(f"{base}/{name}/part-00000.parquet".replace("//part", "/part"), parquet_bytes(arrow_rows(spec, members)))
+            put(
+                f"{base}/{name}/part-00000.parquet".replace("//part", "/part"),
+                parquet_bytes(arrow_rows(spec, members)),
+            )
             counts[name] = len(members)
         # What Spark and the jobs leave beside the data: never to be loaded.
         put(f"{base}/_SUCCESS", b"")

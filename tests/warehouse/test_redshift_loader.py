@@ -30,8 +30,13 @@ def load(spec):
 
 def pagamentos(days: int) -> list[dict]:
     return [
-        {"id_pagamento": day, "valor": f"{day}.50", "pago_em": None, "metodo": "pix",
-         "anomesdia": f"202401{day:02d}"}
+        {
+            "id_pagamento": day,
+            "valor": f"{day}.50",
+            "pago_em": None,
+            "metodo": "pix",
+            "anomesdia": f"202401{day:02d}",
+        }
         for day in range(1, days + 1)
     ]
 
@@ -42,16 +47,24 @@ def test_loads_an_unpartitioned_table_through_the_data_api(aws_env, warehouse_ur
     result = load(VENDA)
 
     assert (result.table, result.rows_loaded, result.lake_rows, result.created) == (
-        "bix_silver.venda", 3, 3, True
+        "bix_silver.venda",
+        3,
+        3,
+        True,
     )
     assert result.target == "redshift workgroup bix-workgroup database bix_db"
     assert fetch(warehouse_uri, "SELECT * FROM bix_silver.venda ORDER BY 1") == VENDA_TABLE
     again = load(VENDA)
     assert (again.rows_loaded, again.created) == (3, False)
     assert fetch(warehouse_uri, "SELECT * FROM bix_silver.venda ORDER BY 1") == VENDA_TABLE
-    manifest = boto3.client("s3").get_object(
-        Bucket=BUCKET, Key=f"{PREFIX}/_warehouse/bix_silver/venda/v000000000001/00000.manifest"
-    )["Body"].read().decode()
+    manifest = (
+        boto3.client("s3")
+        .get_object(
+            Bucket=BUCKET, Key=f"{PREFIX}/_warehouse/bix_silver/venda/v000000000001/00000.manifest"
+        )["Body"]
+        .read()
+        .decode()
+    )
     assert "_SUCCESS" not in manifest and "_built_from" not in manifest
     assert manifest.count('"url"') == 1
 
@@ -109,9 +122,12 @@ def test_a_failing_copy_names_the_statement_and_keeps_the_previous_rows(
     assert "FAILED: COPY: s3://acme-lake/prod/bix_bronze/pagamento/snapshot=" in message
     assert "is not a readable Parquet file" in message
     assert "Statement: COPY lakehouse_stage FROM 's3://acme-lake/prod/_warehouse/" in message
-    assert message.endswith("The transaction was rolled back; the warehouse table keeps its previous rows")
+    assert message.endswith(
+        "The transaction was rolled back; the warehouse table keeps its previous rows"
+    )
     assert fetch(warehouse_uri, "SELECT id_pagamento FROM bix_bronze.pagamentos ORDER BY 1") == [
-        (1,), (2,)
+        (1,),
+        (2,),
     ]
 
 

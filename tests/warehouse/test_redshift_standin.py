@@ -7,8 +7,8 @@ import time
 import boto3
 import pyarrow as pa
 import pytest
-from conftest import BUCKET, COPY_ROLE, fetch, parquet_bytes, put
 from botocore.exceptions import ClientError
+from conftest import BUCKET, COPY_ROLE, fetch, parquet_bytes, put
 
 WHERE = {"WorkgroupName": "bix-workgroup", "Database": "bix_db"}
 
@@ -51,10 +51,20 @@ def test_a_batch_runs_as_one_transaction_with_redshift_syntax(data_api, warehous
     result = data_api.get_statement_result(Id=f"{started['Id']}:4")
     assert result["TotalNumRows"] == 2
     assert [c["name"] for c in result["ColumnMetadata"]] == [
-        "id", "nome_categoria", "peso", "dia", "nada", "ok"
+        "id",
+        "nome_categoria",
+        "peso",
+        "dia",
+        "nada",
+        "ok",
     ]
     assert [c["typeName"] for c in result["ColumnMetadata"]] == [
-        "int8", "varchar", "float8", "date", "int4", "bool"
+        "int8",
+        "varchar",
+        "float8",
+        "date",
+        "int4",
+        "bool",
     ]
     assert result["Records"][0] == [
         {"longValue": 1},
@@ -65,23 +75,28 @@ def test_a_batch_runs_as_one_transaction_with_redshift_syntax(data_api, warehous
         {"booleanValue": True},
     ]
     assert fetch(warehouse_uri, "SELECT * FROM silver.categoria ORDER BY id") == [
-        (1, "Babywear"), (2, "Womens wear")
+        (1, "Babywear"),
+        (2, "Womens wear"),
     ]
 
 
 def test_a_failing_statement_rolls_the_whole_batch_back(data_api, warehouse_uri):
-    wait(data_api, data_api.execute_statement(Sql="CREATE TABLE t (id INT NOT NULL)", **WHERE)["Id"])
+    wait(
+        data_api, data_api.execute_statement(Sql="CREATE TABLE t (id INT NOT NULL)", **WHERE)["Id"]
+    )
     started = data_api.batch_execute_statement(
-        Sqls=["INSERT INTO t VALUES (1)", "INSERT INTO t VALUES (NULL)", "INSERT INTO t VALUES (3)"],
+        Sqls=[
+            "INSERT INTO t VALUES (1)",
+            "INSERT INTO t VALUES (NULL)",
+            "INSERT INTO t VALUES (3)",
+        ],
         **WHERE,
     )
 
     description = wait(data_api, started["Id"])
 
     assert description["Status"] == "FAILED"
-    assert [s["Status"] for s in description["SubStatements"]] == [
-        "FINISHED", "FAILED", "ABORTED"
-    ]
+    assert [s["Status"] for s in description["SubStatements"]] == ["FINISHED", "FAILED", "ABORTED"]
     failing = description["SubStatements"][1]
     assert failing["Error"].startswith('ERROR: null value in column "id" of relation "t"')
     assert description["Error"] == failing["Error"]
@@ -102,7 +117,9 @@ def test_copy_reads_parquet_from_s3_by_position(data_api, warehouse_uri):
 
     assert wait(data_api, started["Id"])["Status"] == "FINISHED"
     assert fetch(warehouse_uri, "SELECT id, nome FROM c ORDER BY id, nome") == [
-        (7, "x"), (7, "x"), (8, None)
+        (7, "x"),
+        (7, "x"),
+        (8, None),
     ]
 
 

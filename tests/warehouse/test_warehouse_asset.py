@@ -77,8 +77,15 @@ def test_a_partitioned_domain_job_runs_the_unpartitioned_warehouse_asset(
 
     @asset(key=["bix", "bronze", "pagamento"], group_name="bix", partitions_def=daily)
     def pagamento(context):
-        rows = [{"id_pagamento": 1, "valor": "9.99", "pago_em": None, "metodo": "pix",
-                 "anomesdia": context.partition_key}]
+        rows = [
+            {
+                "id_pagamento": 1,
+                "valor": "9.99",
+                "pago_em": None,
+                "metodo": "pix",
+                "anomesdia": context.partition_key,
+            }
+        ]
         commit_table(PAGAMENTO, rows)
 
     job = define_asset_job("bix_daily", selection=AssetSelection.groups("bix"))

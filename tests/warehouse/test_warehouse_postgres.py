@@ -24,11 +24,21 @@ VENDA_TABLE = [
     (3, 9, 1, None, None),
 ]
 PAGAMENTO_ROWS = [
-    {"id_pagamento": 10, "valor": "15.20", "pago_em": "2024-01-10 08:30:00", "metodo": "pix",
-     "anomesdia": "20240110"},
+    {
+        "id_pagamento": 10,
+        "valor": "15.20",
+        "pago_em": "2024-01-10 08:30:00",
+        "metodo": "pix",
+        "anomesdia": "20240110",
+    },
     {"id_pagamento": 11, "valor": None, "pago_em": None, "metodo": None, "anomesdia": "20240110"},
-    {"id_pagamento": 10, "valor": "15.25", "pago_em": "2024-01-11 23:59:59", "metodo": "card",
-     "anomesdia": "20240111"},
+    {
+        "id_pagamento": 10,
+        "valor": "15.25",
+        "pago_em": "2024-01-11 23:59:59",
+        "metodo": "card",
+        "anomesdia": "20240111",
+    },
 ]
 
 
@@ -117,8 +127,9 @@ def test_an_unreadable_partition_mid_load_keeps_the_previous_rows(
     load(warehouse_uri, lake["root"], PAGAMENTO)
     store = commit_table(PAGAMENTO, PAGAMENTO_ROWS)
     # A real fault: the second partition's file is damaged after the commit.
-    broken = store.data_uri(store.current().partitions["anomesdia=20240111"].snapshot,
-                            "anomesdia=20240111")
+    broken = store.data_uri(
+        store.current().partitions["anomesdia=20240111"].snapshot, "anomesdia=20240111"
+    )
     (lake["root"] / broken.split(str(lake["root"]) + "/", 1)[1] / "part-00000.parquet").write_bytes(
         b"not parquet at all"
     )

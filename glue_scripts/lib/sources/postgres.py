@@ -101,13 +101,14 @@ def _connect(uri: str, setting: str):
     import adbc_driver_postgresql.dbapi  # on Glue through --additional-python-modules
 
     parts = urlsplit(uri)
+    target = uri
     if "connect_timeout" not in parts.query:
         # libpq waits forever on an address that drops packets; a job must fail instead.
         timeout = f"connect_timeout={CONNECT_TIMEOUT_SECONDS}"
         query = f"{parts.query}&{timeout}" if parts.query else timeout
-        uri = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+        target = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
     try:
-        return adbc_driver_postgresql.dbapi.connect(uri)
+        return adbc_driver_postgresql.dbapi.connect(target)
     except _driver_error() as err:
         raise SourceError(_connect_problem(err, uri, setting)) from None
 
