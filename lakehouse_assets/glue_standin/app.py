@@ -1,7 +1,9 @@
 """The Glue stand-in as a WSGI middleware in front of moto's application.
 
 Requests whose `X-Amz-Target` is one of Glue's job operations (or tags of a job) are
-answered by the stand-in; everything else (the Data Catalog, S3, CloudWatch Logs, Lake
+answered by the stand-in, those of the Redshift Data API by its own stand-in
+(`lakehouse_assets/redshift_standin/`, which runs the statements on the local PostgreSQL);
+everything else (the Data Catalog, S3, CloudWatch Logs, Lake
 Formation, Secrets Manager, ...) goes to moto unchanged, so clients see one endpoint,
 reached through `AWS_ENDPOINT_URL` over real HTTP.
 """

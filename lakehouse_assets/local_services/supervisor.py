@@ -87,6 +87,8 @@ def _start_all(root: str | Path, stack: ExitStack) -> dict[str, Any]:
     stack.callback(postgres.stop)
     aws = start_server(HOST, 0, run_jobs_here=True)
     stack.callback(aws.stop)
+    # The endpoint's Redshift Data API stand-in runs its statements on the local warehouse.
+    aws.standin.redshift_data.warehouse_uri = postgres.uri("warehouse")
     served = apis.serve_all()
     for api in served:
         stack.callback(api.stop)
