@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from lakehouse_assets.local_services.endpoints import pid_alive
+
 HOST = "127.0.0.1"
 STATE_DIR = "_local_aws"
 STATE_FILE = "endpoint.json"
@@ -63,24 +65,6 @@ def state_dir(root: str) -> Path:
     return base / STATE_DIR
 
 
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        # Reap it if it is our own child that exited (else it lingers as a zombie).
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _answers(url: str, timeout: float = 1.0) -> bool:
     host, _, port = url.removeprefix("http://").partition(":")
     try:
@@ -96,7 +80,7 @@ def read_state(root: str) -> dict | None:
         state = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-    if not _alive(int(state.get("pid", 0))) or not _answers(state.get("url", "")):
+    if not pid_alive(int(state.get("pid", 0))) or not _answers(state.get("url", "")):
         return None
     return state
 
@@ -197,14 +181,14 @@ def stop_background(root: str, timeout: float = 15) -> bool:
         pid = int(json.loads(path.read_text())["pid"])
     except (OSError, ValueError, KeyError):
         return False
-    if not _alive(pid):
+    if not pid_alive(pid):
         path.unlink(missing_ok=True)
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and _alive(pid):
+    while time.monotonic() < deadline and pid_alive(pid):
         time.sleep(0.05)
-    if _alive(pid):
+    if pid_alive(pid):
         raise LocalAwsError(f"the local AWS endpoint (pid {pid}) did not stop; kill it")
     path.unlink(missing_ok=True)
     return True

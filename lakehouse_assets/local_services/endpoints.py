@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from urllib.parse import urlsplit, urlunsplit
 STATE_DIR = "_local_services"
 ENDPOINTS_FILE = "endpoints.json"
 DEFAULT_ROOT = "./.lakehouse"
-_USERINFO = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:@/]*):[^@/]*@", re.I)
 
 
 def state_dir(root: str | Path) -> Path:
@@ -93,11 +91,6 @@ def database_uri(endpoints: dict[str, Any], database: str) -> str:
     """The local PostgreSQL URI of the services, for another database."""
     parts = urlsplit(endpoints["postgres_uri"])
     return urlunsplit(parts._replace(path=f"/{database}"))
-
-
-def redact(uri: str) -> str:
-    """The URI with its password replaced by `***` (for logs and messages)."""
-    return _USERINFO.sub(lambda m: f"{m['scheme']}{m['user']}:***@", uri, count=1)
 
 
 def address(url: str) -> tuple[str, int]:

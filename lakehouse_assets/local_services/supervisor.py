@@ -21,13 +21,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TextIO
 
+from glue_scripts.lib.sources.connections import redact
 from lakehouse_assets.local_services.endpoints import (
     answers,
     endpoints_file,
     pid_alive,
     read_endpoints,
     read_raw,
-    redact,
     service_urls,
     state_dir,
     write_endpoints,

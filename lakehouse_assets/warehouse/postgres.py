@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from glue_scripts.lib.sources.connections import redact, scrub, secrets_of
 from lakehouse_assets.specs import TableSpec
 from lakehouse_assets.warehouse import sql
 from lakehouse_assets.warehouse.errors import (
@@ -17,7 +18,6 @@ from lakehouse_assets.warehouse.errors import (
 )
 from lakehouse_assets.warehouse.lake import LakeSnapshot, arrow_schema
 from lakehouse_assets.warehouse.load import LoadResult
-from lakehouse_assets.warehouse.redact import redact_uri, scrub
 
 DIALECT = "postgres"
 
@@ -27,7 +27,7 @@ class PostgresWarehouse:
 
     def __init__(self, uri: str):
         self._uri = uri
-        self.target = redact_uri(uri)
+        self.target = redact(uri)
 
     @contextmanager
     def connect(self) -> Iterator[Any]:
@@ -38,7 +38,7 @@ class PostgresWarehouse:
         except Exception as err:
             raise WarehouseUnreachableError(
                 f"the warehouse at {self.target} cannot be reached "
-                f"({scrub(str(err), self._uri).strip()}). Start the local services "
+                f"({self._scrubbed(err)}). Start the local services "
                 "(`lakehouse local-services --background`) or point LAKEHOUSE_WAREHOUSE_URI "
                 "at a PostgreSQL database"
             ) from None
@@ -58,7 +58,7 @@ class PostgresWarehouse:
                 except Exception as err:
                     connection.rollback()
                     raise WarehouseError(
-                        f"query failed on {self.target}: {scrub(str(err), self._uri).strip()}"
+                        f"query failed on {self.target}: {self._scrubbed(err)}"
                     ) from None
             connection.commit()
         return names, rows
@@ -80,7 +80,7 @@ class PostgresWarehouse:
                         raise
                     raise WarehouseError(
                         f"loading {sql.qualified(table)} on {self.target} failed and was rolled "
-                        f"back (the previous rows are kept): {scrub(str(err), self._uri).strip()}"
+                        f"back (the previous rows are kept): {self._scrubbed(err)}"
                     ) from err
             connection.commit()
         return LoadResult(
@@ -128,3 +128,7 @@ class PostgresWarehouse:
             if failure:
                 raise failure[0] from None
             raise
+
+    def _scrubbed(self, err: BaseException) -> str:
+        """A driver's message without the URI's password."""
+        return scrub(str(err), *secrets_of(self._uri)).strip()

@@ -25,7 +25,6 @@ from lakehouse_assets.local_services.endpoints import (
     endpoints_file,
     pid_alive,
     read_endpoints,
-    redact,
 )
 
 
@@ -166,10 +165,3 @@ def test_stop_closes_every_port_and_ends_postgres(started, root, capsys):
         f"no local services are running for {root}",
         "no local services were running",
     ]
-
-
-def test_redact_hides_the_password_only():
-    assert redact("postgresql://lakehouse:s3cr%40t@127.0.0.1:5/db") == (
-        "postgresql://lakehouse:***@127.0.0.1:5/db"
-    )
-    assert redact("http://127.0.0.1:5/x") == "http://127.0.0.1:5/x"

@@ -6,7 +6,6 @@ import datetime
 
 import boto3
 import pytest
-from conftest import BUCKET, PAGAMENTO, PREFIX, VENDA, VENDA_ROWS, fetch, put
 from dagster import materialize
 
 from lakehouse_assets.warehouse.assets import build_warehouse_asset
@@ -15,6 +14,7 @@ from lakehouse_assets.warehouse.errors import WarehouseSchemaError, WarehouseSta
 from lakehouse_assets.warehouse.lake import LakeSnapshot
 from lakehouse_assets.warehouse.redshift import load_statements
 from lakehouse_assets.warehouse.resource import Warehouse
+from tests.warehouse.conftest import BUCKET, PAGAMENTO, PREFIX, VENDA, VENDA_ROWS, fetch, put
 
 ROOT = f"s3://{BUCKET}/{PREFIX}"
 VENDA_TABLE = [

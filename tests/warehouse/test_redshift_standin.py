@@ -8,7 +8,8 @@ import boto3
 import pyarrow as pa
 import pytest
 from botocore.exceptions import ClientError
-from conftest import BUCKET, COPY_ROLE, fetch, parquet_bytes, put
+
+from tests.warehouse.conftest import BUCKET, COPY_ROLE, fetch, parquet_bytes, put
 
 WHERE = {"WorkgroupName": "bix-workgroup", "Database": "bix_db"}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from conftest import PAGAMENTO, VENDA, VENDA_ROWS, fetch
 from dagster import (
     AssetKey,
     AssetSelection,
@@ -15,13 +14,14 @@ from dagster import (
     materialize,
 )
 
+from glue_scripts.lib.sources.connections import redact
 from lakehouse_assets.warehouse.assets import (
     RECONCILIATION_CHECK,
     build_warehouse_asset,
     warehouse_asset_key,
 )
-from lakehouse_assets.warehouse.redact import redact_uri
 from lakehouse_assets.warehouse.resource import Warehouse
+from tests.warehouse.conftest import PAGAMENTO, VENDA, VENDA_ROWS, fetch
 
 
 def test_materializing_loads_the_table_and_reports_the_reconciliation(
@@ -44,7 +44,7 @@ def test_materializing_loads_the_table_and_reports_the_reconciliation(
     assert metadata["lakehouse/warehouse_table"] == "bix_silver.venda"
     assert metadata["lakehouse/lake_manifest_version"] == 1
     assert metadata["lakehouse/lake_rows"] == 3
-    assert metadata["lakehouse/warehouse_target"] == redact_uri(warehouse_uri)
+    assert metadata["lakehouse/warehouse_target"] == redact(warehouse_uri)
     password = urlsplit(warehouse_uri).password
     assert not password or password not in str(metadata)
     [check] = result.get_asset_check_evaluations()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from conftest import COPY_ROLE, VENDA, VENDA_ROWS
-
 from lakehouse_assets.cli import main
 from lakehouse_assets.registry import registry
 from lakehouse_assets.warehouse.lake import LakeSnapshot
 from lakehouse_assets.warehouse.postgres import PostgresWarehouse
+from tests.warehouse.conftest import COPY_ROLE, VENDA, VENDA_ROWS
 
 
 def test_query_prints_csv_with_a_header(warehouse_uri, lake, commit_table, monkeypatch, capsys):

@@ -7,7 +7,6 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from conftest import PAGAMENTO, VENDA, VENDA_ROWS, fetch
 
 from glue_scripts.lib.tables import TableNotFoundError
 from lakehouse_assets.warehouse.errors import (
@@ -17,6 +16,7 @@ from lakehouse_assets.warehouse.errors import (
 )
 from lakehouse_assets.warehouse.lake import LakeSnapshot
 from lakehouse_assets.warehouse.postgres import PostgresWarehouse
+from tests.warehouse.conftest import PAGAMENTO, VENDA, VENDA_ROWS, fetch
 
 VENDA_TABLE = [
     (1, 3, 2, datetime.date(2017, 1, 5), 120.5),

@@ -25,7 +25,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lakehouse_assets.local_services.endpoints import database_uri, redact
+from glue_scripts.lib.sources.connections import redact
+from lakehouse_assets.local_services.endpoints import database_uri
 
 # `lakehouse run` fills an empty landing with the categories; `seed_sources` gets this
 # scale from `lakehouse local-services`: about as many sales as the reference's table.
