@@ -54,8 +54,13 @@ def _print_summary(result) -> None:
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
         rows = mat.metadata.get("dagster/row_count")
-        uri = mat.metadata.get("dagster/uri")
-        detail = f"{rows.value:>10} rows  {uri.value if uri else ''}" if rows else ""
+        # A lake table's folder, or a warehouse table where it went (no password).
+        where = mat.metadata.get("dagster/uri") or mat.metadata.get("lakehouse/warehouse_target")
+        table = mat.metadata.get("lakehouse/warehouse_table")
+        place = (
+            f"{where.value} {table.value}" if where and table else (where.value if where else "")
+        )
+        detail = f"{rows.value:>10} rows  {place}" if rows else ""
         print(f"  published {mat.asset_key.to_user_string():<48} {detail}".rstrip())
     for event in result.get_asset_check_evaluations():
         status = "passed" if event.passed else f"FAILED ({event.severity.value})"
