@@ -100,6 +100,19 @@ def job_role_policy(settings: AwsSettings, account: str, region: str) -> dict[st
                 ),
             }
         )
+    if settings.connections_secret:
+        # The bronze jobs read the sources' connection settings (docs/SOURCES.md).
+        statements.append(
+            {
+                "Sid": "ReadSourceConnections",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": (
+                    f"arn:aws:secretsmanager:{region}:{account}:secret:"
+                    f"{settings.connections_secret}-*"
+                ),
+            }
+        )
     return {"Version": VERSION, "Statement": statements}
 
 

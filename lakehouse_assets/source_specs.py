@@ -135,4 +135,54 @@ class HttpApi:
         }
 
 
-SourceSpec = ParquetFiles | PostgresTable | HttpApi
+@dataclass(frozen=True)
+class MongoCollection:
+    """A MongoDB collection, read with pymongo and streamed to Parquet in batches.
+
+    `connection` is the setting holding the URI; `database` and `collection` are settings
+    too (their values may differ per environment), with defaults. Each document becomes a
+    row: its top-level fields as text (objects and lists as JSON), the whole document as
+    JSON in `document_column`, and, with `day_column`, the UTC day of `cursor` (a unix
+    seconds field), so bronze can be partitioned by the day the document was created. With
+    `cursor` a load reads the documents whose cursor is at or after the committed watermark
+    less `lookback` seconds.
+    """
+
+    connection: str
+    database_setting: str
+    database_default: str
+    collection_setting: str
+    collection_default: str
+    document_column: str
+    cursor: str | None = None
+    lookback: int = 0
+    day_column: str | None = None
+    batch_rows: int = 5_000
+
+    kind = "mongodb"
+
+    def __post_init__(self) -> None:
+        for name in ("connection", "database_setting", "collection_setting"):
+            _require(bool(SETTING.match(getattr(self, name))), name, "must be a setting NAME")
+        _require(self.lookback >= 0, "lookback", "must be 0 or more")
+        _require(self.batch_rows > 0, "batch_rows", "must be positive")
+        _require(self.cursor is not None or self.lookback == 0, "lookback", "needs a cursor")
+        _require(self.cursor is not None or self.day_column is None, "day_column", "needs a cursor")
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "connection": self.connection,
+            "database_setting": self.database_setting,
+            "database_default": self.database_default,
+            "collection_setting": self.collection_setting,
+            "collection_default": self.collection_default,
+            "document_column": self.document_column,
+            "cursor": self.cursor,
+            "lookback": self.lookback,
+            "day_column": self.day_column,
+            "batch_rows": self.batch_rows,
+        }
+
+
+SourceSpec = ParquetFiles | PostgresTable | HttpApi | MongoCollection

@@ -231,6 +231,9 @@ class TableSpec:
     extract: SourceSpec | None = None
     # A copy of the table in the warehouse (`lakehouse_assets/warehouse_specs.py`).
     warehouse: WarehouseTable | None = None
+    # Bronze: (SQL condition over the typed source columns, reason) pairs; a row meeting a
+    # condition is quarantined with its reason, like a value that does not parse.
+    invalid_when: tuple[tuple[str, str], ...] = ()
 
     @property
     def database(self) -> str:
@@ -272,6 +275,8 @@ class TableSpec:
         # Only when set, like `write_once`: other tables' code versions stay as they were.
         if self.extract is not None:
             body["extract"] = self.extract.payload()
+        if self.invalid_when:
+            body["invalid_when"] = [list(pair) for pair in self.invalid_when]
         return body
 
     def __post_init__(self) -> None:
@@ -340,7 +345,7 @@ def _validate_extract(where: str, spec: TableSpec, names: list[str]) -> None:
         return
     if spec.layer != "bronze":
         _fail(where, "extract", f"is set on a {spec.layer} table; only bronze tables extract")
-    for field_name in ("cursor", "id_column", "text_column"):
+    for field_name in ("cursor", "id_column", "text_column", "document_column", "day_column"):
         column = getattr(extract, field_name, None)
         if column is not None and column not in names:
             _fail(where, f"extract.{field_name}", f"names unknown column {column!r}")
@@ -446,6 +451,11 @@ def validate_table(spec: TableSpec) -> None:
     _validate_parameters(where, spec.parameters)
     _validate_write_once(where, spec)
     _validate_extract(where, spec, names)
+    if spec.invalid_when and spec.layer != "bronze":
+        _fail(where, "invalid_when", "is set on a non-bronze table; use rules in silver and gold")
+    for condition, reason in spec.invalid_when:
+        if not condition.strip() or not reason.strip():
+            _fail(where, "invalid_when", "needs a condition and a reason in every pair")
     _validate_warehouse(where, spec, names)
     if spec.layer == "bronze" and not spec.source:
         _fail(where, "source", "is required for a bronze table: name its landing source")

@@ -196,7 +196,10 @@ SPLIT_KEPT = ("raw_line", "source_file", "line_id")
 
 
 def _parse_split(
-    split: DataFrame, columns: Sequence[Mapping[str, Any]], malformed_reason: str
+    split: DataFrame,
+    columns: Sequence[Mapping[str, Any]],
+    malformed_reason: str,
+    invalid_when: Sequence[Sequence[str]] = (),
 ) -> DataFrame:
     """Typed columns, the reason a line is refused ("" when it is not) and the facts the file
     checks need, from lines split into text fields (`_p`) and flagged `MALFORMED`. The raw
@@ -221,6 +224,11 @@ def _parse_split(
         "*", *(f"{_typed(q(_raw_name(n)), c)} AS {q(n)}" for n, c in by_name.items())
     )
     problems = [_problems(n, q(_raw_name(n)), q(n), c) for n, c in by_name.items()]
+    # The spec's own conditions on a whole row (its typed values), each with its reason.
+    problems += [
+        [(f"coalesce(({condition}), false)", sql_text.literal(reason))]
+        for condition, reason in invalid_when
+    ]
     refused = " OR ".join([MALFORMED, *(f"({cond})" for p in problems for cond, _ in p)])
     flagged = typed.selectExpr("*", f"({refused}) AS _refused")
     malformed = sql_text.literal(malformed_reason)
@@ -274,7 +282,7 @@ def ingest(
         raise LandingError(f"no landing files given for {table}")
     added = check_headers(table, headers, [c["name"] for c in columns])
     uris = [h.uri for h in headers]
-    parsed, texts = _parse_files(spark, headers, columns)
+    parsed, texts = _parse_files(spark, headers, columns, spec.get("invalid_when", ()))
     return _ingested(parsed, texts, spec, added, uris, list(files), ingested_at, single_pass)
 
 
@@ -322,7 +330,7 @@ def ingest_records(
     )
     # A record arrives in fields: it cannot be cut short or split wrongly like a text line.
     split = lines.selectExpr(*SPLIT_KEPT, "_p", f"false AS {MALFORMED}")
-    parsed = _parse_split(split, columns, "malformed record")
+    parsed = _parse_split(split, columns, "malformed record", spec.get("invalid_when", ()))
     texts = lines.select(*SPLIT_KEPT)
     uris = [records.source_uri]
     return _ingested(parsed, texts, spec, added, uris, uris, ingested_at, single_pass)
@@ -360,7 +368,10 @@ def _ingested(
 
 
 def _parse_files(
-    spark: SparkSession, headers: Sequence[LandingFile], columns: Sequence[Mapping[str, Any]]
+    spark: SparkSession,
+    headers: Sequence[LandingFile],
+    columns: Sequence[Mapping[str, Any]],
+    invalid_when: Sequence[Sequence[str]] = (),
 ) -> tuple[DataFrame, DataFrame]:
     """The parse of every line, and the lines' text (raw_line by source_file and line_id).
 
@@ -382,7 +393,7 @@ def _parse_files(
         )
         header = members[0].header
         malformed = f"malformed line: expected {len(header)} comma-separated fields"
-        frame = _parse_split(_split_csv(lines, header), columns, malformed)
+        frame = _parse_split(_split_csv(lines, header), columns, malformed, invalid_when)
         parsed = frame if parsed is None else parsed.unionByName(frame)
         texts = lines if texts is None else texts.unionByName(lines)
     return parsed, texts

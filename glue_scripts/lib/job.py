@@ -214,8 +214,8 @@ class GlueJob:
             replace_all: the write replaces every partition of a partitioned table, also
                 those it holds no rows for (a full recompute); an unpartitioned table is
                 always replaced whole.
-            watermarks: per partition name, the watermark of the source read up to for it,
-                committed with the rows (`TableStore.watermark_before` reads it back).
+            watermarks: per load (`anomesdia=20240110`), the watermark of the source read up
+                to, committed with its rows (`TableStore.watermark_before` reads it back).
         """
         spec = self.tables[table]
         partition_by = tuple(spec.get("partition_by", ()))

@@ -205,7 +205,8 @@ class TableStore:
                 all its partitions, whatever their other values).
             write_once: refuse (`WriteOnceError`) to replace any committed partition.
             fingerprints: per partition name, what `fingerprint` gave for its files.
-            watermarks: per partition name, the source's watermark after that load.
+            watermarks: per load (a selector name such as `anomesdia=20240110`), the
+                source's watermark after it, recorded on every partition of that load.
         """
         for attempt in range(attempts):
             previous = self.current()
@@ -223,7 +224,14 @@ class TableStore:
                 del partitions[name]
             for name, rows in rows_by_partition.items():
                 fingerprint = (fingerprints or {}).get(name, "")
-                watermark = (watermarks or {}).get(name, "")
+                watermark = next(
+                    (
+                        w
+                        for load, w in (watermarks or {}).items()
+                        if matches(name, [partition_values(load)])
+                    ),
+                    "",
+                )
                 partitions[name] = PartitionEntry(snapshot, rows, fingerprint, watermark)
             version = (previous.version + 1) if previous else 1
             manifest = Manifest(
@@ -253,9 +261,9 @@ class TableStore:
                 "to publish the partitions that are still missing"
             )
 
-    def watermark_before(self, partition: str) -> str | None:
-        """The watermark committed by the latest load before `partition` (a partition name
-        such as `anomesdia=20240110`); None when no earlier load recorded one.
+    def watermark_before(self, load: str) -> str | None:
+        """The watermark committed by the latest load before `load` (the load's partition
+        selector, such as `anomesdia=20240110`); None when no earlier load recorded one.
 
         Keyed on the loads before, not on the latest: a re-run of a day reads from where the
         day before left off, so it gives the same rows again instead of only what is new.
@@ -263,12 +271,15 @@ class TableStore:
         manifest = self.current()
         if manifest is None:
             return None
-        earlier = [
-            entry.watermark
-            for name, entry in sorted(manifest.partitions.items())
-            if name < partition and entry.watermark
-        ]
-        return earlier[-1] if earlier else None
+        column, _, day = load.partition("=")
+        earlier = sorted(
+            (values[column], entry.watermark)
+            for name, entry in manifest.partitions.items()
+            if entry.watermark
+            and column in (values := partition_values(name))
+            and values[column] < day
+        )
+        return earlier[-1][1] if earlier else None
 
     def write_record(self, snapshot: str, name: str, record: Any) -> None:
         """Leave a JSON record in a snapshot folder, before committing it (Spark skips files

@@ -42,6 +42,7 @@ def bronze_table(
     rules: tuple[Rule, ...] = (),
     extract: SourceSpec | None = None,
     warehouse: WarehouseTable | None = None,
+    invalid_when: tuple[tuple[str, str], ...] = (),
 ) -> TableSpec:
     """A bronze table: the source's typed columns, ingestion columns, one partition a load.
 
@@ -131,6 +132,7 @@ def bronze_table(
         daily_partitions_start=partitions_start,
         extract=extract,
         warehouse=warehouse,
+        invalid_when=invalid_when,
     )
 
 

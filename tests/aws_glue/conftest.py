@@ -17,6 +17,7 @@ PREFIX = "prod"
 ROOT = f"s3://{BUCKET}/{PREFIX}"
 ROLE = "arn:aws:iam::123456789012:role/lakehouse-glue"
 PII_SECRET = "lakehouse/pii-hash-key"
+CONNECTIONS_SECRET = "lakehouse/source-connections"
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +54,7 @@ def aws_env(standin):
             "LAKEHOUSE_PREFIX": PREFIX,
             "LAKEHOUSE_GLUE_ROLE_ARN": ROLE,
             "LAKEHOUSE_PII_HASH_KEY_SECRET": PII_SECRET,
+            "LAKEHOUSE_CONNECTIONS_SECRET": CONNECTIONS_SECRET,
             "LAKEHOUSE_POLL_SECONDS": "0.2",
         }
         for name, value in values.items():

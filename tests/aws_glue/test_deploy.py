@@ -16,7 +16,15 @@ from deploy.plan import CREATE, UPDATE, build_plan
 from lakehouse_assets.aws_settings import AwsSettings, aws_client
 from lakehouse_assets.cli.deploy import main
 from lakehouse_assets.registry import registry
-from tests.aws_glue.conftest import BUCKET, PII_SECRET, PREFIX, ROLE, ROOT, reset
+from tests.aws_glue.conftest import (
+    BUCKET,
+    CONNECTIONS_SECRET,
+    PII_SECRET,
+    PREFIX,
+    ROLE,
+    ROOT,
+    reset,
+)
 
 JOBS = sorted(registry().jobs)
 DATABASES = sorted({t.database for t in registry().tables.values()})
@@ -85,7 +93,9 @@ def test_apply_creates_everything_and_a_second_apply_changes_nothing(empty, caps
         assert arguments["--enable-metrics"] == "true"
         assert arguments["--lakehouse_root"] == ROOT
         assert arguments["--pii_hash_key_secret"] == PII_SECRET
-        assert "dagster-pipes==1.13.27" in arguments["--additional-python-modules"].split(",")
+        assert arguments["--connections_secret"] == CONNECTIONS_SECRET
+        modules = arguments["--additional-python-modules"].split(",")
+        assert {"dagster-pipes==1.13.27", "adbc-driver-postgresql==1.13.0"} <= set(modules)
         tags = glue.get_tags(ResourceArn=f"arn:aws:glue:eu-west-1:123456789012:job/{name}")
         assert tags["Tags"]["lakehouse:managed-by"] == "lakehouse-deploy"
     # The shared library is a zip that Glue puts on sys.path as the glue_scripts package.
@@ -168,6 +178,10 @@ def test_policy_is_scoped_to_the_bucket_the_jobs_and_the_role(aws_env, capsys):
     assert run["Resource"] == [f"arn:aws:glue:eu-west-1:123456789012:job/{n}" for n in JOBS]
     passrole = next(s for s in deployer["Statement"] if s["Sid"] == "PassTheJobRole")
     assert passrole["Resource"] == ROLE
+    connections = next(s for s in role["Statement"] if s["Sid"] == "ReadSourceConnections")
+    assert connections["Resource"] == (
+        f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:{CONNECTIONS_SECRET}-*"
+    )
 
 
 def test_configuration_errors_say_what_to_set(aws_env, monkeypatch, capsys):

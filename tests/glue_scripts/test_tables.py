@@ -473,3 +473,14 @@ def test_the_manifest_omits_an_unset_watermark_and_keeps_a_set_one(store):
     assert body["partitions"]["anomesdia=20240110"]["watermark"] == "7"
     assert "watermark" not in body["partitions"]["anomesdia=20240111"]
     assert Manifest.from_json(store.current().to_json()) == store.current()
+
+
+def test_a_watermark_covers_every_partition_of_its_load(store):
+    # A bronze table partitioned by event day, then load day: one load, several partitions.
+    by = ("dia", "anomesdia")
+    written = {"dia=2024-01-01/anomesdia=20240110": 2, "dia=2024-01-02/anomesdia=20240110": 1}
+    store.commit("s1", by, written, replace_all=False, watermarks={"anomesdia=20240110": "99"})
+    entries = store.current().partitions
+    assert {n: e.watermark for n, e in entries.items()} == {n: "99" for n in written}
+    assert store.watermark_before("anomesdia=20240111") == "99"
+    assert store.watermark_before("anomesdia=20240110") is None
