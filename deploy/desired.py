@@ -26,9 +26,17 @@ def python_modules() -> str:
 
     dagster-pipes is not on Glue. boto3 is, but Glue 5.0's predates S3 conditional writes
     (`IfNoneMatch`, which the commit protocol relies on), so the project's pin goes too. The
-    source extractors (lib/sources/) read PostgreSQL with ADBC and HTTP APIs with requests.
+    source extractors (lib/sources/) read PostgreSQL with ADBC, MongoDB with pymongo and HTTP
+    APIs with requests.
     """
-    pins = ("dagster-pipes", "boto3", "adbc-driver-manager", "adbc-driver-postgresql", "requests")
+    pins = (
+        "dagster-pipes",
+        "boto3",
+        "adbc-driver-manager",
+        "adbc-driver-postgresql",
+        "pymongo",
+        "requests",
+    )
     return ",".join(f"{name}=={version(name)}" for name in pins)
 
 
