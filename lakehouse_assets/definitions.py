@@ -11,6 +11,10 @@ from dagster import (
 
 from lakehouse_assets.catalog.asset import CATALOG_ASSET_KEY, build_catalog_asset
 from lakehouse_assets.catalog.resource import build_catalog_resource
+from lakehouse_assets.domains.conversas.dataset_asset import (
+    build_dataset_asset,
+    build_training_data_resource,
+)
 from lakehouse_assets.factory import build_all_assets
 from lakehouse_assets.registry import registry
 from lakehouse_assets.resources.launcher import GlueJobLauncher, LocalSparkLauncher
@@ -61,6 +65,7 @@ def build_definitions(settings: Settings) -> Definitions:
             # Tables marked for the warehouse: a copy there, in the table's domain job.
             *build_warehouse_assets(reg, settings.target),
             build_catalog_asset(reg),
+            build_dataset_asset(),
         ],
         jobs=jobs,
         schedules=schedules,
@@ -69,6 +74,7 @@ def build_definitions(settings: Settings) -> Definitions:
             "launcher": build_launcher(settings),
             "catalog": build_catalog_resource(settings),
             "warehouse": build_warehouse_resource(settings),
+            "training_data": build_training_data_resource(settings),
         },
     )
 

@@ -24,7 +24,7 @@ from glue_scripts.lib.tables import TableStore, new_snapshot_id, partition_name
 STAGING = "_staging"
 # Sources read as they are now: each load is a picture of the source at the time it ran, so
 # one job run cannot load several past days from them.
-LIVE_KINDS = ("postgres", "http_api")
+LIVE_KINDS = ("postgres", "http_api", "mongodb")
 FULL_REFRESH_ARG = "full_refresh"
 
 

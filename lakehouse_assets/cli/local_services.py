@@ -101,7 +101,7 @@ def _local_aws(args: argparse.Namespace) -> int:
 def add_commands(sub: Any) -> None:
     services = sub.add_parser(
         "local-services",
-        help="run every local endpoint on loopback: AWS (moto), PostgreSQL, API stand-ins",
+        help="run every local endpoint on loopback: AWS (moto), PostgreSQL, MongoDB, API stand-ins",
         description="Foreground until Ctrl-C unless --background. Endpoints (with the local "
         "PostgreSQL password) go to $LAKEHOUSE_ROOT/_local_services/endpoints.json.",
     )

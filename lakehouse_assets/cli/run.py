@@ -38,13 +38,14 @@ def _file_sources(domain: str) -> list[str]:
 def _service_settings(domains: list[str]) -> list[str]:
     """The settings naming a database or an API that a bronze table of `domains` reads."""
     from lakehouse_assets.registry import registry
-    from lakehouse_assets.source_specs import HttpApi, PostgresTable
+    from lakehouse_assets.source_specs import HttpApi, MongoCollection, PostgresTable
 
     return sorted(
         {
             t.extract.connection
             for t in registry().tables.values()
-            if t.domain in domains and isinstance(t.extract, (PostgresTable, HttpApi))
+            if t.domain in domains
+            and isinstance(t.extract, (PostgresTable, HttpApi, MongoCollection))
         }
     )
 

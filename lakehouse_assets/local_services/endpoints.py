@@ -3,7 +3,8 @@
 `<root>/_local_services/endpoints.json` (mode 0600: it holds the local password):
 
     {"aws_endpoint_url": "http://127.0.0.1:P", "postgres_uri": "postgresql://lakehouse:...",
-     "warehouse_uri": "...", "apis": {"bix_funcionarios": "http://127.0.0.1:P3"}, "pid": N}
+     "warehouse_uri": "...", "mongodb_uri": "mongodb://127.0.0.1:P2",
+     "apis": {"bix_funcionarios": "http://127.0.0.1:P3"}, "pid": N}
 """
 
 from __future__ import annotations
@@ -99,7 +100,12 @@ def address(url: str) -> tuple[str, int]:
 
 
 def answers(url: str, timeout: float = 1.0) -> bool:
-    """Whether something accepts TCP connections at the URL's host and port."""
+    """Whether something accepts TCP connections at the URL's host and port (a MongoDB URL:
+    whether the server answers a `ping`)."""
+    if url.startswith("mongodb://"):
+        from lakehouse_assets.local_services.mongodb import pings
+
+        return pings(url, timeout)
     host, port = address(url)
     try:
         with socket.create_connection((host, port), timeout=timeout):
@@ -109,11 +115,14 @@ def answers(url: str, timeout: float = 1.0) -> bool:
 
 
 def service_urls(endpoints: dict[str, Any]) -> dict[str, str]:
-    """Every endpoint by name: `aws`, `postgres`, `warehouse` and `api <name>` per stand-in."""
+    """Every endpoint by name: `aws`, `postgres`, `warehouse`, `mongodb` and `api <name>` per
+    stand-in."""
     urls = {
         "aws": endpoints["aws_endpoint_url"],
         "postgres": endpoints["postgres_uri"],
         "warehouse": endpoints["warehouse_uri"],
     }
+    if "mongodb_uri" in endpoints:  # absent from the file of services started before it existed
+        urls["mongodb"] = endpoints["mongodb_uri"]
     urls.update({f"api {name}": url for name, url in endpoints.get("apis", {}).items()})
     return urls

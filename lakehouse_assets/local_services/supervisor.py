@@ -4,7 +4,8 @@
 `python -m lakehouse_assets.local_services.supervisor --root ROOT` detached (log:
 `<root>/_local_services/services.log`) and returns once every endpoint answers. A lock held
 for the supervisor's life keeps a second one off the same root; a supervisor that died leaves
-its endpoints file and maybe its PostgreSQL behind, and the next start cleans both up.
+its endpoints file and maybe its PostgreSQL and MongoDB behind, and the next start (or
+`--stop`) cleans them up.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ HOST = "127.0.0.1"
 LOG_FILE = "services.log"
 LOCK_FILE = "supervisor.lock"
 POSTGRES_FOLDER = "postgres"
+MONGODB_FOLDER = "mongodb"
 
 
 class LocalServicesError(RuntimeError):
@@ -47,6 +49,12 @@ def postgres_of(root: str | Path):
     from lakehouse_assets.local_services.postgres import LocalPostgres
 
     return LocalPostgres(state_dir(root) / POSTGRES_FOLDER)
+
+
+def mongodb_of(root: str | Path):
+    from lakehouse_assets.local_services.mongodb import LocalMongo
+
+    return LocalMongo(state_dir(root) / MONGODB_FOLDER)
 
 
 def describe(endpoints: dict[str, Any]) -> list[str]:
@@ -85,6 +93,9 @@ def _start_all(root: str | Path, stack: ExitStack) -> dict[str, Any]:
     postgres = postgres_of(root)
     postgres.start()  # stops an orphan server of this data folder first
     stack.callback(postgres.stop)
+    mongodb = mongodb_of(root)
+    mongodb.start()  # stops an orphan server of this data folder first
+    stack.callback(mongodb.stop)
     aws = start_server(HOST, 0, run_jobs_here=True)
     stack.callback(aws.stop)
     # The endpoint's Redshift Data API stand-in runs its statements on the local warehouse.
@@ -96,9 +107,11 @@ def _start_all(root: str | Path, stack: ExitStack) -> dict[str, Any]:
         "aws_endpoint_url": server_url(aws),
         "postgres_uri": postgres.uri("postgres"),
         "warehouse_uri": postgres.uri("warehouse"),
+        "mongodb_uri": mongodb.uri,
         "apis": {api.name: api.url for api in served},
         "pid": os.getpid(),
         "postgres_data": str(postgres.data),
+        "mongodb_data": str(mongodb.data),
     }
 
 
@@ -192,7 +205,8 @@ def stop_background(root: str | Path, timeout: float = 60) -> str:
         return "none"
     pid = int(raw.get("pid", 0))
     if not pid_alive(pid) or not _is_supervisor(pid):
-        postgres_of(root).stop()  # an orphan of the dead supervisor, if any
+        postgres_of(root).stop()  # orphans of the dead supervisor, if any
+        mongodb_of(root).stop()
         endpoints_file(root).unlink(missing_ok=True)
         return "cleaned"
     os.kill(pid, signal.SIGTERM)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import adbc_driver_postgresql.dbapi as adbc
 import boto3
+import pymongo
 import pytest
 import requests
 
@@ -26,6 +27,7 @@ from lakehouse_assets.local_services.endpoints import (
     pid_alive,
     read_endpoints,
 )
+from lakehouse_assets.local_services.mongodb import LocalMongo
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +61,12 @@ def postgres_pid(endpoints) -> int:
     return int((Path(endpoints["postgres_data"]) / "postmaster.pid").read_text().split()[0])
 
 
+def mongodb_pid(endpoints) -> int:
+    pid = LocalMongo(Path(endpoints["mongodb_data"]).parent).running_pid()
+    assert pid is not None
+    return pid
+
+
 def test_the_endpoints_file_names_every_service_and_is_private(started, root):
     path = root / "_local_services" / "endpoints.json"
     assert endpoints_file(str(root)) == path
@@ -68,6 +76,8 @@ def test_the_endpoints_file_names_every_service_and_is_private(started, root):
     password = (root / "_local_services" / "postgres.password").read_text()
     assert started["postgres_uri"] == f"postgresql://lakehouse:{password}@127.0.0.1:{port}/postgres"
     assert started["warehouse_uri"] == database_uri(started, "warehouse")
+    assert started["mongodb_uri"] == f"mongodb://127.0.0.1:{address(started['mongodb_uri'])[1]}"
+    assert started["mongodb_data"] == str((root / "_local_services" / "mongodb" / "data").resolve())
     assert sorted(started["apis"]) == ["bix_funcionarios"]
     for url in (started["aws_endpoint_url"], started["apis"]["bix_funcionarios"]):
         assert url.startswith("http://127.0.0.1:")
@@ -82,7 +92,9 @@ def test_status_and_a_second_start_find_the_running_services(started, root, caps
     assert main(["local-services", "--status", "--root", str(root)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"local services running (pid {started['pid']}):"
-    assert [line.split()[0] for line in out[1:]] == ["aws", "postgres", "warehouse", "api"]
+    names = [line.split()[0] for line in out[1:]]
+    assert names == ["aws", "postgres", "warehouse", "mongodb", "api"]
+    assert out[4] == f"  {'mongodb':<24} {started['mongodb_uri']}  answers"
     assert all(line.endswith("  answers") for line in out[1:])
     assert main(["local-services", "--background", "--root", str(root)]) == 0
     out = capsys.readouterr().out
@@ -109,6 +121,15 @@ def test_every_endpoint_answers_real_requests(started):
     )
     s3.create_bucket(Bucket="lake")
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["lake"]
+    with pymongo.MongoClient(started["mongodb_uri"], serverSelectionTimeoutMS=5000) as mongo:
+        sessions = mongo["agno"]["storage"]
+        sessions.insert_many([{"session_id": f"s{n}", "created_at": 100 + n} for n in range(3)])
+        found = sessions.find({"created_at": {"$gte": 101}}, {"_id": 0}).sort("created_at", -1)
+        assert list(found) == [
+            {"session_id": "s2", "created_at": 102},
+            {"session_id": "s1", "created_at": 101},
+        ]
+        assert mongo.admin.command("ping") == {"ok": 1}
 
 
 def test_later_commands_find_the_aws_endpoint(started, root, monkeypatch, capsys):
@@ -134,30 +155,38 @@ def test_a_wrong_password_is_refused(started):
 
 def test_a_killed_supervisor_is_recovered_and_the_data_kept(started, root):
     query(started["postgres_uri"], "CREATE TABLE kept AS SELECT 7 AS n")
+    with pymongo.MongoClient(started["mongodb_uri"]) as mongo:
+        mongo["kept"]["docs"].insert_one({"_id": 7})
     orphan = postgres_pid(started)
+    mongo_orphan = mongodb_pid(started)
     os.kill(started["pid"], signal.SIGKILL)
     deadline = time.monotonic() + 10
     while pid_alive(started["pid"]) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert read_endpoints(root) is None
-    assert pid_alive(orphan)  # PostgreSQL outlived its supervisor
+    assert pid_alive(orphan) and pid_alive(mongo_orphan)  # both outlived their supervisor
 
     again = supervisor.start_background(root)
 
     assert again["pid"] != started["pid"] and not pid_alive(orphan)
+    assert not pid_alive(mongo_orphan) and mongodb_pid(again) != mongo_orphan
     assert query(again["postgres_uri"], "SELECT n FROM kept") == [(7,)]
+    with pymongo.MongoClient(again["mongodb_uri"]) as mongo:
+        assert list(mongo["kept"]["docs"].find()) == [{"_id": 7}]
     assert "the supervisor (pid" in (root / "_local_services" / "services.log").read_text()
 
 
 def test_stop_closes_every_port_and_ends_postgres(started, root, capsys):
     endpoints = read_endpoints(root)
     server = postgres_pid(endpoints)
+    mongo = mongodb_pid(endpoints)
     capsys.readouterr()
     assert main(["local-services", "--stop", "--root", str(root)]) == 0
     assert capsys.readouterr().out == "local services stopped\n"
     assert not endpoints_file(root).exists()
-    assert not pid_alive(endpoints["pid"]) and not pid_alive(server)
-    urls = [endpoints["aws_endpoint_url"], endpoints["postgres_uri"], *endpoints["apis"].values()]
+    assert not pid_alive(endpoints["pid"]) and not pid_alive(server) and not pid_alive(mongo)
+    urls = [endpoints["aws_endpoint_url"], endpoints["postgres_uri"], endpoints["mongodb_uri"]]
+    urls += endpoints["apis"].values()
     assert all(closed(url) for url in urls)
     assert main(["local-services", "--status", "--root", str(root)]) == 1
     assert main(["local-services", "--stop", "--root", str(root)]) == 0

@@ -25,7 +25,7 @@ def settings(tmp_path, monkeypatch):
 def test_a_selection_names_its_domains():
     assert _selected_domains("group:bix or key:governance/glue_data_catalog") == ["bix"]
     assert _selected_domains("key:importau/bronze/*") == ["importau"]
-    assert _selected_domains("*") == ["bix", "credito", "importau", "vendas"]
+    assert _selected_domains("*") == ["bix", "conversas", "credito", "importau", "vendas"]
 
 
 def test_nothing_starts_for_file_sources_or_settings_in_the_environment(

@@ -140,5 +140,5 @@ def test_no_file_for_the_day(tmp_path, make_request):
 
 
 def test_an_unknown_kind(make_request):
-    with pytest.raises(SourceError, match=r"unknown source kind 'mongodb'; the known kinds are "):
-        extract(make_request({"kind": "mongodb"}))
+    with pytest.raises(SourceError, match=r"unknown source kind 'kafka'; the known kinds are "):
+        extract(make_request({"kind": "kafka"}))

@@ -23,6 +23,7 @@ KINDS = {
     "postgres": "postgres",
     "http_api": "http_api",
     "parquet_files": "parquet_files",
+    "mongodb": "mongodb",
 }
 
 

@@ -29,7 +29,10 @@ ENDPOINTS_FILE = "_local_services/endpoints.json"
 MASK = "***"
 
 # Query-string keys whose values are credentials (libpq's `password`, API keys, signatures).
-_SECRET_KEY = re.compile(r"(pass|pwd|secret|token|key|sig|auth|credential|session)", re.IGNORECASE)
+# MongoDB's authSource and authMechanism name a database and a method, not a secret.
+_SECRET_KEY = re.compile(
+    r"(pass|pwd|secret|token|key|sig|auth(?!source|mechanism)|credential|session)", re.IGNORECASE
+)
 # `password=...` in libpq keyword strings and in text that quotes one.
 _KEYWORD_SECRET = re.compile(r"\b(password|sslpassword)\s*=\s*('[^']*'|\S+)", re.IGNORECASE)
 

@@ -1,0 +1,1 @@
+"""Glue jobs of the conversas domain: bronze extraction, silver runs, gold session metrics."""

@@ -1,0 +1,1 @@
+"""Conversas: chat-agent sessions from MongoDB to per-session metrics for ML training."""
