@@ -21,6 +21,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from lakehouse_assets.local_services.endpoints import pid_alive
+
 HOST = "127.0.0.1"
 SUPERUSER = "lakehouse"
 SYSTEM_USER = "pgserver"
@@ -196,11 +198,14 @@ class LocalPostgres:
 
     def stop(self) -> None:
         """Stop the server of this data folder (fast: open sessions are rolled back)."""
-        if self.running_pid() is None:
+        pid = self.running_pid()
+        if pid is None:
             return
         self._run("pg_ctl", ["-w", "-t", "60", "-m", "fast", "stop"], 90)
+        # pg_ctl returns once the pid file is gone, which can be a moment before the server
+        # process itself has exited: wait for the process, so a stop means stopped.
         deadline = time.monotonic() + 10
-        while self.running_pid() is not None and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
 
     def _ensure_database(self, name: str) -> None:
