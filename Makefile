@@ -10,25 +10,33 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
 setup: $(STAMP)
 
+# pip -qq shows errors only: not its notices, nor the build backend's about editable installs.
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "Java 17 is required (PySpark): install it and retry"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	@echo "installing into $(VENV) (first run only, a few minutes)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -qq --upgrade pip
+	@$(BIN)/python -m pip install -qq -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
 
+# `lakehouse run` prepares what a fresh clone lacks (sample landing, local services, seeded
+# sources, $(DAGSTER_HOME) with its dagster.yaml) and leaves the services up for what follows.
 run: $(STAMP)
-	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/lakehouse local-services --background
-	$(BIN)/lakehouse run
-	$(BIN)/lakehouse catalog export
+	@$(BIN)/lakehouse run
+	@echo
+	@echo "next:"
+	@echo "  make dev                         the same assets in the Dagster UI (http://127.0.0.1:3000)"
+	@echo "  $(BIN)/lakehouse catalog search \"risco cambial\""
+	@echo "  $(BIN)/lakehouse warehouse query \"SELECT * FROM bix_gold.vendas_mensais_por_categoria LIMIT 5\""
+	@echo "  $(BIN)/lakehouse run --domain bix --verbose   one domain again, with Dagster's event log"
+	@echo "  make stop                        stop the local services"
 
 stop:
-	$(BIN)/lakehouse local-services --stop
+	@$(BIN)/lakehouse local-services --stop
 
 dev: $(STAMP)
-	mkdir -p $(DAGSTER_HOME)
+	@$(BIN)/python -m lakehouse_assets.dagster_home
 	$(BIN)/dagster dev -w workspace.yaml
 
 lint: $(STAMP)

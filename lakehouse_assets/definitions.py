@@ -9,6 +9,7 @@ from dagster import (
     define_asset_job,
 )
 
+from lakehouse_assets.automation import build_automation_sensor, with_automation
 from lakehouse_assets.catalog.asset import CATALOG_ASSET_KEY, build_catalog_asset
 from lakehouse_assets.catalog.resource import build_catalog_resource
 from lakehouse_assets.domains.conversas.dataset_asset import (
@@ -16,6 +17,7 @@ from lakehouse_assets.domains.conversas.dataset_asset import (
     build_training_data_resource,
 )
 from lakehouse_assets.factory import build_all_assets
+from lakehouse_assets.landing_sensor import build_landing_automation
 from lakehouse_assets.registry import registry
 from lakehouse_assets.resources.launcher import GlueJobLauncher, LocalSparkLauncher
 from lakehouse_assets.retries import TransientRetries
@@ -55,21 +57,31 @@ def build_definitions(settings: Settings) -> Definitions:
         )
         for domain in reg.domains()
     ]
+    # The safety net: runs that follow the data come from the landing sensors and automation.
     schedules = [build_schedule_from_partitioned_job(job, hour_of_day=6) for job in jobs]
+    landing_jobs, landing_sensors = build_landing_automation(reg, settings.landing)
     retries = TransientRetries(
         max_retries=settings.transient_retries, backoff_seconds=settings.retry_backoff_seconds
     )
     return Definitions(
-        assets=[
-            *build_all_assets(reg, retries),
-            # Tables marked for the warehouse: a copy there, in the table's domain job.
-            *build_warehouse_assets(reg, settings.target),
-            build_catalog_asset(reg),
-            build_dataset_asset(),
-        ],
-        jobs=jobs,
+        # Everything downstream of bronze follows its upstreams (docs/RUNS.md).
+        assets=with_automation(
+            [
+                *build_all_assets(reg, retries),
+                # Tables marked for the warehouse: a copy there, in the table's domain job.
+                *build_warehouse_assets(reg, settings.target),
+                build_catalog_asset(reg),
+                build_dataset_asset(),
+            ],
+            metadata_only=[CATALOG_ASSET_KEY],
+        ),
+        jobs=[*jobs, *landing_jobs],
         schedules=schedules,
-        sensors=[build_failure_alert_sensor(settings)],
+        sensors=[
+            build_failure_alert_sensor(settings),
+            *landing_sensors,
+            build_automation_sensor(),
+        ],
         resources={
             "launcher": build_launcher(settings),
             "catalog": build_catalog_resource(settings),

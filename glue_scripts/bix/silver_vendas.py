@@ -24,12 +24,6 @@ BRONZE_CATEGORIA = "bix_bronze.categoria"
 FUNCIONARIO = "bix_silver.funcionario"
 CATEGORIA = "bix_silver.categoria"
 VENDA = "bix_silver.venda"
-# The bronze columns as read back (the load date partition is text), for a source table that
-# has no sales yet.
-BRONZE_VENDA_SCHEMA = (
-    "id_venda int, id_funcionario int, id_categoria int, data_venda date, venda decimal(12,2), "
-    "ingested_at timestamp, source_file string, anomesdia string"
-)
 FENCES = "sales bigint, q1 double, q3 double, lower double, upper double"
 
 
@@ -50,7 +44,7 @@ def _venda_lineage() -> dict[str, list[tuple[str, str]]]:
 
 def _write_sales(job: GlueJob, funcionarios: DataFrame, categorias: DataFrame) -> None:
     parameters = job.tables[VENDA]["parameters"]
-    sales = latest_sale(job.read(BRONZE_VENDA, if_empty=BRONZE_VENDA_SCHEMA))
+    sales = latest_sale(job.read(BRONZE_VENDA))
     computed = outlier_fences(
         sales,
         factor=float(parameters["outlier_iqr_factor"]),

@@ -15,17 +15,6 @@ JOB = "conversas_gold_metricas_sessao"
 SESSOES = "conversas_silver.sessoes"
 EXECUCOES = "conversas_silver.execucoes"
 GOLD = "conversas_gold.metricas_sessao"
-# Silver as read back, for a silver that holds no session (or no run) yet.
-SESSOES_SCHEMA = (
-    "session_id string, agent_id string, agent_name string, model_provider string, "
-    "model_id string, usuario string, created_at bigint, updated_at bigint, total_runs int, "
-    "dia date, anomesdia string"
-)
-EXECUCOES_SCHEMA = (
-    "session_id string, run_position int, run_id string, status string, total_tokens double, "
-    "output_tokens double, time double, tool_calls int, timeout boolean, errors int, "
-    "success boolean, dia date"
-)
 _SESSION_COLUMNS = ("session_id", "agent_name", "model_provider", "model_id", "dia", "usuario")
 # The run columns each group of metrics reads.
 _GROUP_SOURCES = {
@@ -69,8 +58,8 @@ def main(argv: Sequence[str]) -> None:
         types = {c["name"]: c["type"] for c in spec["columns"]}
         version = spec["parameters"]["versao_definicoes"]
         metrics = session_metrics(
-            job.read(SESSOES, if_empty=SESSOES_SCHEMA),
-            job.read(EXECUCOES, if_empty=EXECUCOES_SCHEMA),
+            job.read(SESSOES),
+            job.read(EXECUCOES),
             types,
             version,
         )

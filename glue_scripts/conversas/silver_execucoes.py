@@ -19,13 +19,6 @@ BRONZE = "conversas_bronze.sessoes"
 SESSOES = "conversas_silver.sessoes"
 EXECUCOES = "conversas_silver.execucoes"
 CHAMADAS = "conversas_silver.chamadas_ferramenta"
-# The bronze columns as read back (partition values are text), for a source with no
-# session yet.
-BRONZE_SCHEMA = (
-    "session_id string, agent_id string, user_id string, created_at bigint, updated_at bigint, "
-    "agent_data string, session_data string, memory string, documento string, dia string, "
-    "ingested_at timestamp, source_file string, anomesdia string"
-)
 _RUN_COLUMNS = (
     "run_id",
     "status",
@@ -67,7 +60,7 @@ def sessoes_lineage() -> dict[str, list[tuple[str, str]]]:
 
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, JOB) as job:
-        latest = latest_sessions(job.read(BRONZE, if_empty=BRONZE_SCHEMA))
+        latest = latest_sessions(job.read(BRONZE))
         wanted = [t for t in (SESSOES, EXECUCOES, CHAMADAS) if job.wants(t)]
         if len(wanted) > 1:
             # Each output reads the same versions; choose them once.

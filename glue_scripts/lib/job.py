@@ -27,6 +27,7 @@ from glue_scripts.lib.spark_io import (
     get_spark,
     private_session,
     read_folders,
+    read_schema,
     rows_by_partition,
     write_files,
 )
@@ -66,6 +67,8 @@ class GlueJob:
         self.pipes = open_pipes(argv)
         extras = self.pipes.extras
         self.tables: dict[str, dict[str, Any]] = extras["tables"]
+        # The columns of the tables the outputs are computed from (`launcher.job_extras`).
+        self.inputs: dict[str, dict[str, Any]] = extras.get("inputs", {})
         self.asset_keys: dict[str, list[str]] = extras["asset_keys"]
         self.keep_versions = int(extras.get("keep_versions", 5))
         self.spark = private_session(get_spark(name))
@@ -97,21 +100,16 @@ class GlueJob:
         database, name = table.split(".", 1)
         return TableStore(self.root, database, name)
 
-    def read(self, table: str, *, if_empty: str | None = None) -> DataFrame:
+    def read(self, table: str) -> DataFrame:
         """An input table's current data; the read is recorded for lineage verification.
 
-        Args:
-            table: `database.table` of an input.
-            if_empty: a DDL schema (`"a bigint, b string"`) of the empty frame to return when
-                the table is committed but holds no rows yet (a change-event source silent so
-                far); without it such a table is an error.
+        A table committed with no rows (a source whose export has only its header, a load
+        with no news) reads as a frame of no rows with the columns a read of its data gives.
         """
         store = self.store(table)
         manifest = store.require_current()
-        if manifest.rows == 0 and if_empty is not None:
-            frame = local_rows(self.spark, [], if_empty)
-        else:
-            frame = read_folders(self.spark, store, store.data_uris(manifest))
+        uris = store.data_uris(manifest)
+        frame = read_folders(self.spark, store, uris, empty=self.read_schema(table))
         self.reads[table] = manifest.version
         self.read_manifests[table] = manifest
         view = table.split(".")[-1]
@@ -119,6 +117,14 @@ class GlueJob:
         self._unique_views.pop(view, None)
         self.log.info(f"read {table} (manifest v{manifest.version}, {manifest.rows} rows)")
         return frame
+
+    def read_schema(self, table: str) -> str | None:
+        """The schema (DDL) a read of an input or output of this job gives; None for a table
+        the launcher sent no columns of."""
+        spec = self.inputs.get(table) or self.tables.get(table)
+        if spec is None:
+            return None
+        return read_schema(spec["columns"], spec.get("partition_by", ()))
 
     def read_latest(self, table: str, keys: Sequence[str]) -> DataFrame:
         """The current version of each key of an input that keeps every load (bronze).
@@ -133,7 +139,13 @@ class GlueJob:
         (for a job that recomputes only what changed)."""
         store = self.store(table)
         manifest = store.require_current()
-        result = latest.read_latest(self.spark, store, keys, keep_versions=self.keep_versions)
+        result = latest.read_latest(
+            self.spark,
+            store,
+            keys,
+            keep_versions=self.keep_versions,
+            empty=self.read_schema(table),
+        )
         self.reads[table] = manifest.version
         view = table.split(".")[-1]
         result.frame.createOrReplaceTempView(view)

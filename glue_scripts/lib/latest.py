@@ -124,16 +124,21 @@ def read_latest(
     keys: Sequence[str],
     order: Sequence[str] = LOAD_ORDER,
     keep_versions: int = 5,
+    empty: str | None = None,
 ) -> Latest:
     """The table's current version of each key, how it was obtained (for the job's log) and
     what changed.
 
     Within one load a key is unique (bronze's blocking `chave_unica`), so a table holding a
-    single load is returned as it is.
+    single load is returned as it is. `empty` is the schema (`spark_io.read_schema`) of the
+    frame of no rows returned for a table committed with no rows; without it that is an error.
     """
     source = store.require_current()
     live = {name: e.snapshot for name, e in source.partitions.items() if e.rows > 0}
     by = source.partition_by
+    if not live and empty is not None:
+        # Nothing to keep a state of; a later load rebuilds it (its record no longer matches).
+        return Latest(local_rows(spark, [], empty), "no rows: read as empty")
     if _loads(live, by) <= 1:
         return Latest(read_table(spark, store), "one load: read as it is")
     state = state_store(store, keys, order, by)

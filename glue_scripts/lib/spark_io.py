@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
 from glue_scripts.lib import sql_text
 from glue_scripts.lib.fs import spark_path
+from glue_scripts.lib.local_rows import local_rows
 from glue_scripts.lib.tables import UNPARTITIONED, TableStore, new_snapshot_id, partition_name
 
 SNAPSHOT_COLUMN = "snapshot"
@@ -37,20 +40,47 @@ def configured(spark: SparkSession) -> SparkSession:
 
 
 def read_table(
-    spark: SparkSession, store: TableStore, partitions: list[str] | None = None
+    spark: SparkSession,
+    store: TableStore,
+    partitions: list[str] | None = None,
+    *,
+    empty: str | None = None,
 ) -> DataFrame:
-    """The table's current data (or only the named partitions), partition columns included."""
-    return read_folders(spark, store, store.current_data_uris(partitions))
+    """The table's current data (or only the named partitions), partition columns included;
+    `empty` as in `read_folders`."""
+    return read_folders(spark, store, store.current_data_uris(partitions), empty=empty)
 
 
-def read_folders(spark: SparkSession, store: TableStore, uris: list[str]) -> DataFrame:
+def read_folders(
+    spark: SparkSession, store: TableStore, uris: list[str], *, empty: str | None = None
+) -> DataFrame:
     """The data of some of the table's folders (`TableStore.data_uris`), partition columns
-    included."""
+    included.
+
+    Args:
+        empty: the schema (`read_schema`) of the frame of no rows to return when there is no
+            folder to read (a table committed with no rows); without it that is an error.
+    """
     if not uris:
+        if empty is not None:
+            return local_rows(spark, [], empty)
         raise EmptyTableError(store.qualified_name)
     reader = spark.read.option("basePath", spark_path(store.location))
     frame = reader.parquet(*(spark_path(u) for u in uris))
     return frame.drop(SNAPSHOT_COLUMN)
+
+
+def read_schema(columns: Sequence[Mapping[str, Any]], partition_by: Sequence[str]) -> str:
+    """The schema (DDL) a read of a table of these spec columns gives: its data columns in the
+    spec's order, then its partition columns, as text (their values come from folder names)."""
+    data = [c for c in columns if c["name"] not in partition_by]
+    types = {c["name"]: c["type"] for c in columns}
+    missing = [p for p in partition_by if p not in types]
+    if missing:
+        raise ValueError(f"partition columns {missing} are not among the columns {list(types)}")
+    fields = [f"{sql_text.name(c['name'])} {c['type']}" for c in data]
+    fields += [f"{sql_text.name(p)} string" for p in partition_by]
+    return ", ".join(fields)
 
 
 class EmptyTableError(LookupError):

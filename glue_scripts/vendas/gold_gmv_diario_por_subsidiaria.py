@@ -31,17 +31,19 @@ LOAD_COLUMNS = (
 )
 
 
-def processing_day(args: Mapping[str, str], history: DataFrame) -> dt.date:
+def processing_day(args: Mapping[str, str], history: DataFrame) -> dt.date | None:
     """D-1 of the run's load date (processing is D-1).
 
     A run of gold alone, outside a partitioned run, has no load date: it takes the latest
-    load date among the events in silver.
+    load date among the events in silver; None when silver holds none (nothing to publish).
     """
     keys = [k for k in args.get("partition_keys", "").split(",") if k]
     key = args.get("run_partition_key") or (max(keys) if keys else None)
     if not key:
         latest = history.select(F.max(F.greatest(*LOAD_COLUMNS)).alias("carga")).first()
         key = latest["carga"]
+    if not key:
+        return None
     return dt.datetime.strptime(key, "%Y%m%d").date() - dt.timedelta(days=1)
 
 
@@ -142,9 +144,10 @@ def main(argv: Sequence[str]) -> None:
             dt.date.fromisoformat(p["data_posicao"]) for p in job.committed_partitions(TARGET)
         ]
         last_day = processing_day(job.args, history)
-        days = snapshot_days(history, published, last_day)
+        days = [] if last_day is None else snapshot_days(history, published, last_day)
+        day = last_day or "none (no load date and no event)"
         job.log.info(
-            f"processing day {last_day}; {len(published)} snapshot(s) published, "
+            f"processing day {day}; {len(published)} snapshot(s) published, "
             f"{len(days)} to publish: {', '.join(map(str, days)) or 'none'}"
         )
         job.write(

@@ -35,33 +35,6 @@ SOURCES = tuple(ATTRIBUTES)
 # file name; within one load the ingestion already kept the last line of a duplicated key.
 VERSION_ORDER = ("transaction_datetime", "anomesdia", "ingested_at", "source_file")
 OPEN_END = dt.date(9999, 12, 31)
-# The bronze specs' types of the attributes (a job receives only its outputs' specs), for the
-# empty frame of a source that has sent nothing yet.
-_TYPES = {
-    "buyer_id": "bigint",
-    "prod_item_id": "bigint",
-    "order_date": "date",
-    "release_date": "date",
-    "producer_id": "bigint",
-    "product_id": "bigint",
-    "item_quantity": "int",
-    "purchase_value": "decimal(18,2)",
-    "subsidiary": "string",
-}
-
-
-def bronze_schema(source: str) -> str:
-    """The columns this job reads from a bronze table, as read back (partitions are text)."""
-    columns = [
-        "purchase_id bigint",
-        "transaction_datetime timestamp",
-        "transaction_date string",
-        "anomesdia string",
-        "ingested_at timestamp",
-        "source_file string",
-        *(f"{name} {_TYPES[name]}" for name in ATTRIBUTES[source]),
-    ]
-    return ", ".join(columns)
 
 
 def _up_to_this_day() -> Window:
@@ -174,7 +147,7 @@ def _lineage() -> dict[str, list[tuple[str, str]]]:
 
 def main(argv: Sequence[str]) -> None:
     with GlueJob(argv, "vendas_silver_historico_estado_compra") as job:
-        events = {s: job.read(f"{BRONZE}.{s}", if_empty=bronze_schema(s)) for s in SOURCES}
+        events = {s: job.read(f"{BRONZE}.{s}") for s in SOURCES}
         job.write(TARGET, state_history(**events), column_lineage=_lineage())
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import os
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from types import ModuleType
 
+from lakehouse_assets.dagster_home import DEFAULT_HOME
 from lakehouse_assets.settings import ConfigurationError
 
 COMMAND_MODULES = (
@@ -64,9 +67,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _prepare_dagster() -> None:
+    """Dagster's Beta/Preview notices off; an existing instance folder gets its dagster.yaml
+    before any command opens it (`lakehouse run` creates the folder itself)."""
+    from lakehouse_assets.dagster_home import ensure_dagster_home, quiet_dagster_warnings
+
+    quiet_dagster_warnings()
+    if os.environ.get("DAGSTER_HOME") or Path(DEFAULT_HOME).is_dir():
+        ensure_dagster_home()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
+        _prepare_dagster()
         return args.func(args)
     except ConfigurationError as err:
         print(f"configuration error: {err}", file=sys.stderr)

@@ -12,42 +12,23 @@ import argparse
 import os
 import re
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lakehouse_assets.cli.generate import SAMPLE_SEED
+from lakehouse_assets import local_sources
+from lakehouse_assets.dagster_home import ensure_dagster_home, quiet_dagster_warnings
 from lakehouse_assets.domains import domain_names
 from lakehouse_assets.settings import Settings
 
-
-def _file_sources(domain: str) -> list[str]:
-    """The domain's bronze sources that are files in the landing (CSV or Parquet)."""
-    from lakehouse_assets.registry import registry
-    from lakehouse_assets.source_specs import ParquetFiles
-
-    return sorted(
-        t.source
-        for t in registry().tables.values()
-        if t.domain == domain
-        and t.source
-        and (t.extract is None or isinstance(t.extract, ParquetFiles))
-    )
+# The landing, services and seeding of a fresh clone (shared with the local launcher).
+_file_sources = local_sources.file_sources
 
 
 def _service_settings(domains: list[str]) -> list[str]:
     """The settings naming a database or an API that a bronze table of `domains` reads."""
-    from lakehouse_assets.registry import registry
-    from lakehouse_assets.source_specs import HttpApi, MongoCollection, PostgresTable
-
-    return sorted(
-        {
-            t.extract.connection
-            for t in registry().tables.values()
-            if t.domain in domains
-            and isinstance(t.extract, (PostgresTable, HttpApi, MongoCollection))
-        }
-    )
+    return local_sources.service_settings(domains)
 
 
 def _selected_domains(selection: str) -> list[str]:
@@ -60,71 +41,23 @@ def _selected_domains(selection: str) -> list[str]:
 def _ensure_local_services(settings: Settings, domains: list[str]) -> dict[str, Any] | None:
     """The running local services of this root; started when a source of `domains` needs
     them and its setting is not in the environment."""
-    from lakehouse_assets.local_services.endpoints import read_endpoints
-
-    if settings.target != "local":
-        return None
-    running = read_endpoints(settings.root)
-    if running is not None:
-        return running
-    needed = _service_settings(domains)
-    if not needed or all(name in os.environ for name in needed):
-        return None
-    from lakehouse_assets.local_services.supervisor import LocalServicesError, start_background
-
-    print(
-        f"sources need {', '.join(needed)}, unset: starting the local services in the "
-        "background (`lakehouse local-services --stop` stops them)"
+    return local_sources.ensure_local_services(
+        settings.target, settings.root, _service_settings(domains)
     )
-    try:
-        return start_background(settings.root)
-    except LocalServicesError as err:
-        print(f"the local services did not start: {err}", file=sys.stderr)
-        return None
 
 
 def _seed_sources(settings: Settings, domains: list[str]) -> None:
     """Seed the source databases of `domains` on the running local services (each domain's
     `seed_sources` writes only the first time)."""
-    from lakehouse_assets.domains import generator_module
-    from lakehouse_assets.local_services.endpoints import read_endpoints
-
-    if settings.target != "local":
-        return
-    endpoints = read_endpoints(settings.root)
-    if endpoints is None:
-        return
-    for domain in domains:
-        module = generator_module(domain)
-        seed = getattr(module, "seed_sources", None)
-        if seed is None:
-            continue
-        counts = seed(endpoints, scale=module.SAMPLE_SCALE, seed=SAMPLE_SEED)
-        for source, rows in counts.items():
-            print(f"{domain} source {source} on the local services: {rows:,} rows")
+    local_sources.seed_sources(settings.target, settings.root, domains)
 
 
 def _ensure_landing(settings: Settings, explicit: bool) -> None:
-    """A fresh clone has no landing data: the default landing gets every domain's sample.
-
-    Per domain: a domain added after the landing was filled gets its own sample on the next
-    run, and a domain with any of its file sources there is left as it is. A domain whose
-    sources are all databases or APIs has nothing to write here (`_seed_sources` fills those).
-    """
-    landing = Path(settings.landing)
-    if explicit or settings.landing.startswith("s3://") or "LAKEHOUSE_LANDING" in os.environ:
+    """A fresh clone has no landing data: the default landing gets every domain's sample
+    (never a landing given by --landing or LAKEHOUSE_LANDING, nor one on S3)."""
+    if explicit or "LAKEHOUSE_LANDING" in os.environ:
         return
-    from lakehouse_assets.domains import generator_module
-
-    for domain in domain_names():
-        sources = _file_sources(domain)
-        if not sources or any(
-            (landing / name).exists() for s in sources for name in (s, f"{s}.csv", f"{s}.parquet")
-        ):
-            continue
-        module = generator_module(domain)
-        print(f"no {domain} landing data yet: generating its sample exports into {landing}")
-        module.generate(landing, scale=module.SAMPLE_SCALE, seed=SAMPLE_SEED)
+    local_sources.ensure_landing(settings.landing)
 
 
 def _domains_in_landing(landing: str, load_date: str) -> dict[str, list[str]]:
@@ -186,6 +119,8 @@ def _selection(args: argparse.Namespace, settings: Settings, load_date: str) -> 
 
 
 def _run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    quiet_dagster_warnings()
     env = dict(os.environ)
     if args.landing:
         env["LAKEHOUSE_LANDING"] = args.landing
@@ -203,14 +138,20 @@ def _run(args: argparse.Namespace) -> int:
     domains = _selected_domains(selection)
     _ensure_local_services(settings, domains)
     _seed_sources(settings, domains)
-    os.environ.setdefault("DAGSTER_HOME", str(Path(".dagster_home").resolve()))
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
+    ensure_dagster_home()
     job_args = dict(pair.split("=", 1) for pair in args.job_arg or [])
     early = _start_runner_early(settings)
     try:
         from lakehouse_assets.headless import run_selection
 
-        ok = run_selection(settings, selection=selection, load_date=load_date, job_args=job_args)
+        ok = run_selection(
+            settings,
+            selection=selection,
+            load_date=load_date,
+            job_args=job_args,
+            verbose=args.verbose,
+            started=started,
+        )
     finally:
         if early is not None:
             early.wait()
@@ -218,6 +159,9 @@ def _run(args: argparse.Namespace) -> int:
             from lakehouse_assets.local_runner.process import stop_runner
 
             stop_runner(Path(settings.runner_dir))
+    note = local_sources.services_note(settings.target, settings.root)
+    if note:
+        print(note)
     return 0 if ok else 1
 
 
@@ -261,6 +205,11 @@ def add_commands(sub: Any) -> None:
     run.add_argument("--load-date", help="load date yyyymmdd of the bronze partition (today)")
     run.add_argument(
         "--keep-runner", action="store_true", help="leave the warm Spark runner up afterwards"
+    )
+    run.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print Dagster's event log (always written to $DAGSTER_HOME/logs/)",
     )
     run.add_argument(
         "--job-arg",

@@ -7,6 +7,7 @@ Glue client and S3 Pipes channels instead.
 
 from __future__ import annotations
 
+import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
@@ -44,6 +45,16 @@ FRAMEWORK_ARGUMENTS = frozenset(
 )
 
 
+DEFAULT_LOCAL_ROOT = "./.lakehouse"
+
+
+def _same_path(a: str, b: str) -> bool:
+    """Whether two local roots or folders (plain or file://) are the same folder."""
+    if a.startswith("s3://") or b.startswith("s3://"):
+        return a.rstrip("/") == b.rstrip("/")
+    return Path(a.removeprefix("file://")).resolve() == Path(b.removeprefix("file://")).resolve()
+
+
 class JobArgumentTagError(ValueError):
     """A run tag asks for a job argument that cannot be passed."""
 
@@ -70,15 +81,25 @@ def script_path(job: JobSpec) -> Path:
 
 
 def job_extras(tables: Sequence[TableSpec], keep_versions: int) -> dict:
-    """What the script learns through the Pipes context: its outputs' specs and asset keys."""
+    """What the script learns through the Pipes context: its outputs' specs, its inputs'
+    columns (so an input committed with no rows reads as an empty frame of its schema) and
+    asset keys."""
     reg = registry()
     related = {t.qualified_name for t in tables}
-    for table in tables:
-        related.update(table.upstream)
+    inputs = sorted({name for t in tables for name in t.upstream})
+    related.update(inputs)
     return {
         "tables": {t.qualified_name: t.payload() for t in tables},
+        "inputs": {name: _input_payload(reg.tables[name]) for name in inputs},
         "asset_keys": {name: reg.tables[name].key_path for name in sorted(related)},
         "keep_versions": keep_versions,
+    }
+
+
+def _input_payload(table: TableSpec) -> dict:
+    return {
+        "columns": [{"name": c.name, "type": c.type} for c in table.columns],
+        "partition_by": list(table.partition_by),
     }
 
 
@@ -126,6 +147,7 @@ class GlueJobLauncher(ConfigurableResource, ABC):
             # An unpartitioned table computed in a partitioned run (silver or gold after the
             # day's bronze) learns the run's load date, e.g. to bound what it publishes.
             arguments["--run_partition_key"] = run_key
+        self.prepare_sources(context, tables)
         client = self.pipes_client()
         return client.run(
             context=context,
@@ -137,6 +159,9 @@ class GlueJobLauncher(ConfigurableResource, ABC):
     def pipes_client(self) -> DeadlineGlueClient:
         """The Pipes Glue client of this target."""
 
+    def prepare_sources(self, context: AssetExecutionContext, tables: Sequence[TableSpec]) -> None:
+        """Make the sources of `tables` ready before their job runs (nothing by default)."""
+
 
 class LocalSparkLauncher(GlueJobLauncher):
     """Runs job scripts on the warm local Spark runner (one Spark start per Dagster run)."""
@@ -146,6 +171,42 @@ class LocalSparkLauncher(GlueJobLauncher):
         default=None, description="Use this already running runner instead of starting one."
     )
     runner_idle_timeout_seconds: float = Field(default=300)
+    prepare_local_sources: bool | None = Field(
+        default=None,
+        description="Before a job: write the sample landing of its domain when the default "
+        "landing has none, start the local services when a source's setting is unset, seed "
+        "their sample sources. Unset: only for the default root ./.lakehouse (a fresh clone).",
+    )
+
+    def prepare_sources(self, context: AssetExecutionContext, tables: Sequence[TableSpec]) -> None:
+        """A fresh clone's `dagster dev` run works without a prior `lakehouse run`."""
+        if not self._prepares_sources():
+            return
+        from lakehouse_assets import local_sources
+        from lakehouse_assets.source_specs import HttpApi, MongoCollection, PostgresTable
+
+        say = context.log.info
+        if "LAKEHOUSE_LANDING" not in os.environ and _same_path(
+            self.landing, f"{self.lakehouse_root.rstrip('/')}/landing"
+        ):
+            with_files = sorted(
+                {t.domain for t in tables if t.source in local_sources.file_sources(t.domain)}
+            )
+            local_sources.ensure_landing(self.landing, with_files, say)
+        service_kinds = (PostgresTable, HttpApi, MongoCollection)
+        served = [t for t in tables if isinstance(t.extract, service_kinds)]
+        if served:
+            needed = sorted({t.extract.connection for t in served})
+            local_sources.ensure_local_services(
+                "local", self.lakehouse_root, needed, say, warn=context.log.warning
+            )
+            domains = sorted({t.domain for t in served})
+            local_sources.seed_sources("local", self.lakehouse_root, domains, say)
+
+    def _prepares_sources(self) -> bool:
+        if self.prepare_local_sources is not None:
+            return self.prepare_local_sources
+        return _same_path(self.lakehouse_root, DEFAULT_LOCAL_ROOT)
 
     def pipes_client(self) -> DeadlineGlueClient:
         from lakehouse_assets.local_runner import jit

@@ -10,8 +10,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
-from glue_scripts.vendas.silver_historico_estado_compra import bronze_schema
-from lakehouse_assets.domains.vendas.specs import HISTORICO
+from lakehouse_assets.domains.vendas.specs import BRONZE, HISTORICO
 
 LOAD = "20240110"
 
@@ -20,6 +19,13 @@ def _columns(ddl: str) -> list[tuple[str, str]]:
     # Commas inside decimal(18,2) do not separate columns.
     parts = re.split(r",(?![^(]*\))", ddl)
     return [tuple(part.strip().split(" ", 1)) for part in parts]
+
+
+def bronze_schema(source: str) -> str:
+    """The columns of a bronze table as the silver job reads them (partitions are text)."""
+    spec = next(t for t in BRONZE if t.name == source)
+    data = [f"{c.name} {c.type}" for c in spec.columns if c.name not in spec.partition_by]
+    return ", ".join([*data, *(f"{p} string" for p in spec.partition_by)])
 
 
 def typed_frame(spark: SparkSession, ddl: str, rows: Sequence[Mapping[str, Any]]) -> DataFrame:
