@@ -37,7 +37,7 @@ stop:
 
 dev: $(STAMP)
 	@$(BIN)/python -m lakehouse_assets.dagster_home
-	$(BIN)/dagster dev -w workspace.yaml
+	@PYTHONWARNINGS='ignore:Function `dev_command` is superseded' $(BIN)/dagster dev -w workspace.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,14 +49,21 @@ def dagster_ui(tmp_path_factory) -> DagsterUI:
     from lakehouse_assets.local_runner.process import stop_runner
     from lakehouse_assets.local_services.supervisor import stop_background
 
-    base = tmp_path_factory.mktemp("ui")
+    logs = tmp_path_factory.mktemp("ui")
+    # Not under pytest's folder, which each pytest start makes private again: a local
+    # PostgreSQL a job may start runs as its own user (see the `local_services` fixture).
+    base = Path(tempfile.mkdtemp(prefix="lakehouse-ui-"))
     dagster_home, root = base / "dagster_home", base / "lake"
     dagster_home.mkdir()
     (dagster_home / "dagster.yaml").write_text(TELEMETRY_OFF)
     landing = root / "landing"
     landing.mkdir(parents=True)
     env = lakehouse_env(dagster_home, root)
-    dev = DagsterDev.start(env, base / "dagster_dev.log")
+    try:
+        dev = DagsterDev.start(env, logs / "dagster_dev.log")
+    except BaseException:
+        shutil.rmtree(base, ignore_errors=True)
+        raise
     try:
         dev.stop_running_sensors()
         generator_module(DOMAIN).generate(landing, seed=42)
@@ -65,6 +73,7 @@ def dagster_ui(tmp_path_factory) -> DagsterUI:
         # Started by the runs, in sessions of their own: they outlive dagster dev.
         stop_runner(Path(env["LAKEHOUSE_RUNNER_DIR"]))
         stop_background(root)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
