@@ -141,6 +141,22 @@ def ensure_landing(landing: str, domains: Iterable[str] | None = None, say: Say 
         module.generate(folder, scale=module.SAMPLE_SCALE, seed=SAMPLE_SEED)
 
 
+DEFAULT_ROOT = "./.lakehouse"
+
+
+def same_folder(a: str, b: str) -> bool:
+    """Whether two local roots or folders (plain or file://) are the same folder."""
+    if a.startswith("s3://") or b.startswith("s3://"):
+        return a.rstrip("/") == b.rstrip("/")
+    return Path(a.removeprefix("file://")).resolve() == Path(b.removeprefix("file://")).resolve()
+
+
+def is_default_root(root: str) -> bool:
+    """Whether `root` is the default local root (a fresh clone's), where the project may
+    start its local services unasked; another root is the user's or a test's own."""
+    return same_folder(root, DEFAULT_ROOT)
+
+
 def ensure_warehouse_services(target: str, root: str, say: Say = _print) -> dict[str, Any] | None:
     """The local services for the local warehouse when `LAKEHOUSE_WAREHOUSE_URI` is unset."""
     return ensure_local_services(target, root, [WAREHOUSE_SETTING], say)

@@ -45,16 +45,6 @@ FRAMEWORK_ARGUMENTS = frozenset(
 )
 
 
-DEFAULT_LOCAL_ROOT = "./.lakehouse"
-
-
-def _same_path(a: str, b: str) -> bool:
-    """Whether two local roots or folders (plain or file://) are the same folder."""
-    if a.startswith("s3://") or b.startswith("s3://"):
-        return a.rstrip("/") == b.rstrip("/")
-    return Path(a.removeprefix("file://")).resolve() == Path(b.removeprefix("file://")).resolve()
-
-
 class JobArgumentTagError(ValueError):
     """A run tag asks for a job argument that cannot be passed."""
 
@@ -186,7 +176,7 @@ class LocalSparkLauncher(GlueJobLauncher):
         from lakehouse_assets.source_specs import HttpApi, MongoCollection, PostgresTable
 
         say = context.log.info
-        if "LAKEHOUSE_LANDING" not in os.environ and _same_path(
+        if "LAKEHOUSE_LANDING" not in os.environ and local_sources.same_folder(
             self.landing, f"{self.lakehouse_root.rstrip('/')}/landing"
         ):
             with_files = sorted(
@@ -204,9 +194,11 @@ class LocalSparkLauncher(GlueJobLauncher):
             local_sources.seed_sources("local", self.lakehouse_root, domains, say)
 
     def _prepares_sources(self) -> bool:
+        from lakehouse_assets import local_sources
+
         if self.prepare_local_sources is not None:
             return self.prepare_local_sources
-        return _same_path(self.lakehouse_root, DEFAULT_LOCAL_ROOT)
+        return local_sources.is_default_root(self.lakehouse_root)
 
     def pipes_client(self) -> DeadlineGlueClient:
         from lakehouse_assets.local_runner import jit

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from lakehouse_assets import local_sources
 from lakehouse_assets.settings import ConfigurationError
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
@@ -30,6 +31,10 @@ def local_services_warehouse_uri(root: str) -> str | None:
 def local_uri(root: str, env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     uri = env.get("LAKEHOUSE_WAREHOUSE_URI") or local_services_warehouse_uri(root)
+    if not uri and local_sources.is_default_root(root):
+        # A fresh clone's warehouse load (from `dagster dev`, say) starts what it needs.
+        local_sources.ensure_warehouse_services("local", root)
+        uri = local_services_warehouse_uri(root)
     if not uri:
         raise ConfigurationError(
             "no warehouse is configured: start the local services "
