@@ -195,6 +195,8 @@ def incremental(lake):
     manifests = {key: lake.store(key).require_current() for key in BRONZE}
     after_backfill = {"PED002": _status(lake, "PED002"), "PED003": _status(lake, "PED003")}
     day4 = lake.run(["importau/bronze/pedidos"], partition=D4)
+    # `ingested_at` counts whole seconds: day 3's load must be stamped after day 4's.
+    time.sleep(1.0)
     day3 = lake.run(["importau/bronze/pedidos", FACT], partition=D3)
     return SimpleNamespace(
         backfill=backfill, manifests=manifests, after_backfill=after_backfill, day4=day4, day3=day3
