@@ -108,6 +108,18 @@ def test_none_of_them_says_the_three_ways(tmp_path):
     )
 
 
+def test_a_default_stands_in_when_nothing_else_has_a_value(tmp_path):
+    root = local_root(tmp_path, None)
+    found = {"env": {"COLL": "sessions"}, "none": {}}
+    values = {
+        case: resolve(
+            "COLL", args={}, root=root, local_default=from_endpoints, env=env, default="storage"
+        )
+        for case, env in found.items()
+    }
+    assert values == {"env": "sessions", "none": "storage"}
+
+
 def test_on_s3_roots_the_endpoints_file_is_not_looked_for():
     with pytest.raises(SourceError, match=r"\(the secret 'x' has no key BIX_POSTGRES_URI\)"):
         resolve(

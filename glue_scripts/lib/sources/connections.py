@@ -45,8 +45,11 @@ def resolve(
     local_default: Callable[[dict], str | None],
     env: Mapping[str, str] | None = None,
     secrets_client: Any = None,
+    default: str | None = None,
 ) -> str:
-    """The value of `setting` from the first place that has one (see the module docstring)."""
+    """The value of `setting` from the first place that has one (see the module docstring);
+    `default`, when given, stands in for the local endpoints and the error (a setting such as
+    a database name that has a sensible value everywhere)."""
     env = os.environ if env is None else env
     if env.get(setting):
         return env[setting]
@@ -55,6 +58,8 @@ def resolve(
         value = _from_secret(setting, secret_id, secrets_client)
         if value:
             return value
+    if default is not None:
+        return default
     endpoints_path = None
     if root:
         root_uri = normalize_root(root)

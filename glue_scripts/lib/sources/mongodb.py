@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -31,7 +30,6 @@ import pyarrow.parquet as pq
 from glue_scripts.lib.sources import RECORD_COLUMN, Extracted, ExtractRequest, SourceError
 from glue_scripts.lib.sources.connections import (
     SECRET_ARG,
-    _from_secret,
     redact,
     resolve,
     scrub,
@@ -95,11 +93,9 @@ def extract(request: ExtractRequest) -> Extracted:
 
 def _setting(name: str, default: str, request: ExtractRequest) -> str:
     """A setting's value (environment, then the connections secret), else the default."""
-    if os.environ.get(name):
-        return os.environ[name]
-    secret_id = request.args.get(SECRET_ARG, "")
-    value = _from_secret(name, secret_id, None) if secret_id else None
-    return value or default
+    return resolve(
+        name, args=request.args, root=request.root, local_default=lambda _: None, default=default
+    )
 
 
 def _driver_error():
