@@ -43,7 +43,7 @@ from dagster import (
 from glue_scripts.lib.fs import filesystem_for, local_path, normalize_root
 from lakehouse_assets.factory import asset_key, partitions_for
 from lakehouse_assets.registry import Registry
-from lakehouse_assets.source_specs import ParquetFiles
+from lakehouse_assets.source_specs import landing_extension
 
 if TYPE_CHECKING:
     from dagster._core.definitions.unresolved_asset_job_definition import (
@@ -81,16 +81,12 @@ def file_sources(reg: Registry, domain: str) -> list[FileSource]:
     """The domain's bronze tables fed by files in the landing (not databases or APIs)."""
     return sorted(
         (
-            FileSource(
-                source=t.source,
-                extension=".parquet" if isinstance(t.extract, ParquetFiles) else ".csv",
-                key=asset_key(t),
-            )
+            FileSource(source=t.source, extension=landing_extension(t.extract), key=asset_key(t))
             for t in reg.tables.values()
             if t.domain == domain
             and t.layer == "bronze"
             and t.source
-            and (t.extract is None or isinstance(t.extract, ParquetFiles))
+            and landing_extension(t.extract)
         ),
         key=lambda s: s.source,
     )

@@ -28,14 +28,12 @@ def _print(line: str) -> None:
 def file_sources(domain: str) -> list[str]:
     """The domain's bronze sources that are files in the landing (CSV or Parquet)."""
     from lakehouse_assets.registry import registry
-    from lakehouse_assets.source_specs import ParquetFiles
+    from lakehouse_assets.source_specs import landing_extension
 
     return sorted(
         t.source
         for t in registry().tables.values()
-        if t.domain == domain
-        and t.source
-        and (t.extract is None or isinstance(t.extract, ParquetFiles))
+        if t.domain == domain and t.source and landing_extension(t.extract)
     )
 
 
@@ -43,15 +41,11 @@ def service_settings(domains: Iterable[str], warehouse: bool = False) -> list[st
     """The settings naming a database or an API that a bronze table of `domains` reads (with
     `warehouse`, also the warehouse's when a table of theirs is loaded there)."""
     from lakehouse_assets.registry import registry
-    from lakehouse_assets.source_specs import HttpApi, MongoCollection, PostgresTable
+    from lakehouse_assets.source_specs import served_connection
 
     wanted = set(domains)
     tables = [t for t in registry().tables.values() if t.domain in wanted]
-    needed = {
-        t.extract.connection
-        for t in tables
-        if isinstance(t.extract, (PostgresTable, HttpApi, MongoCollection))
-    }
+    needed = {served_connection(t.extract) for t in tables if t.layer == "bronze"} - {None}
     if warehouse and any(t.warehouse is not None for t in tables):
         needed.add(WAREHOUSE_SETTING)
     return sorted(needed)

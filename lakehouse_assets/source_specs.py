@@ -186,3 +186,17 @@ class MongoCollection:
 
 
 SourceSpec = ParquetFiles | PostgresTable | HttpApi | MongoCollection
+
+
+def landing_extension(extract: SourceSpec | None) -> str | None:
+    """The extension of a source's files in the landing (`.csv` without `extract`); None for
+    a source read from a system (a database, an API)."""
+    if extract is None:
+        return ".csv"
+    return ".parquet" if isinstance(extract, ParquetFiles) else None
+
+
+def served_connection(extract: SourceSpec | None) -> str | None:
+    """The connection setting of a source read from a system (the local services can stand
+    in for it); None for files in the landing."""
+    return None if landing_extension(extract) else extract.connection

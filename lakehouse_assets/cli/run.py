@@ -22,34 +22,12 @@ from lakehouse_assets.dagster_home import ensure_dagster_home, quiet_dagster_war
 from lakehouse_assets.domains import domain_names
 from lakehouse_assets.settings import Settings
 
-# The landing, services and seeding of a fresh clone (shared with the local launcher).
-_file_sources = local_sources.file_sources
-
-
-def _service_settings(domains: list[str]) -> list[str]:
-    """The settings naming a database or an API that a bronze table of `domains` reads."""
-    return local_sources.service_settings(domains)
-
 
 def _selected_domains(selection: str) -> list[str]:
     """The domains a selection names (`group:vendas`, `key:vendas/...`); all if it names none
     (`*`, tags, ...)."""
     named = [d for d in domain_names() if re.search(rf"group:{d}\b|(?<![\w/]){d}/", selection)]
     return named or domain_names()
-
-
-def _ensure_local_services(settings: Settings, domains: list[str]) -> dict[str, Any] | None:
-    """The running local services of this root; started when a source of `domains` needs
-    them and its setting is not in the environment."""
-    return local_sources.ensure_local_services(
-        settings.target, settings.root, _service_settings(domains)
-    )
-
-
-def _seed_sources(settings: Settings, domains: list[str]) -> None:
-    """Seed the source databases of `domains` on the running local services (each domain's
-    `seed_sources` writes only the first time)."""
-    local_sources.seed_sources(settings.target, settings.root, domains)
 
 
 def _ensure_landing(settings: Settings, explicit: bool) -> None:
@@ -136,8 +114,10 @@ def _run(args: argparse.Namespace) -> int:
     if selection is None:
         return 2
     domains = _selected_domains(selection)
-    _ensure_local_services(settings, domains)
-    _seed_sources(settings, domains)
+    # The landing, services and seeding of a fresh clone (shared with the local launcher).
+    needed = local_sources.service_settings(domains)
+    local_sources.ensure_local_services(settings.target, settings.root, needed)
+    local_sources.seed_sources(settings.target, settings.root, domains)
     ensure_dagster_home()
     job_args = dict(pair.split("=", 1) for pair in args.job_arg or [])
     early = _start_runner_early(settings)

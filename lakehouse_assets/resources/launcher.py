@@ -173,20 +173,19 @@ class LocalSparkLauncher(GlueJobLauncher):
         if not self._prepares_sources():
             return
         from lakehouse_assets import local_sources
-        from lakehouse_assets.source_specs import HttpApi, MongoCollection, PostgresTable
+        from lakehouse_assets.source_specs import landing_extension, served_connection
 
         say = context.log.info
         if "LAKEHOUSE_LANDING" not in os.environ and local_sources.same_folder(
             self.landing, f"{self.lakehouse_root.rstrip('/')}/landing"
         ):
             with_files = sorted(
-                {t.domain for t in tables if t.source in local_sources.file_sources(t.domain)}
+                {t.domain for t in tables if t.source and landing_extension(t.extract)}
             )
             local_sources.ensure_landing(self.landing, with_files, say)
-        service_kinds = (PostgresTable, HttpApi, MongoCollection)
-        served = [t for t in tables if isinstance(t.extract, service_kinds)]
+        served = [t for t in tables if served_connection(t.extract)]
         if served:
-            needed = sorted({t.extract.connection for t in served})
+            needed = sorted({served_connection(t.extract) for t in served})
             local_sources.ensure_local_services(
                 "local", self.lakehouse_root, needed, say, warn=context.log.warning
             )

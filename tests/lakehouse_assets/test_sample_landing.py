@@ -8,9 +8,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from lakehouse_assets.cli.run import _ensure_landing, _file_sources
+from lakehouse_assets.cli.run import _ensure_landing
 from lakehouse_assets.domains import generator_module
 from lakehouse_assets.domains.importau.generator import generate as generate_importau
+from lakehouse_assets.local_sources import file_sources
 from lakehouse_assets.settings import Settings
 
 
@@ -42,7 +43,7 @@ def test_a_domain_missing_from_a_filled_landing_gets_its_sample(settings, capsys
 
 def test_only_file_sources_count_and_a_parquet_file_is_one(settings, capsys):
     # BIX's employees and sales come from an API and a database: only categories land.
-    assert _file_sources("bix") == ["categoria"]
+    assert file_sources("bix") == ["categoria"]
     for domain in ("credito", "importau", "vendas"):
         generate_domain(domain, settings.landing)
     landing = _landing(settings)

@@ -5,12 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from lakehouse_assets.cli.run import _ensure_local_services, _seed_sources, _selected_domains
+from lakehouse_assets import local_sources
+from lakehouse_assets.cli.run import _selected_domains
 from lakehouse_assets.local_services.endpoints import read_endpoints
 from lakehouse_assets.local_services.supervisor import stop_background
 from lakehouse_assets.settings import Settings
 
 BIX_SETTINGS = ("BIX_EMPLOYEE_API_URL", "BIX_POSTGRES_URI")
+
+
+def _ensure_local_services(settings: Settings, domains: list[str]):
+    needed = local_sources.service_settings(domains)
+    return local_sources.ensure_local_services(settings.target, settings.root, needed)
+
+
+def _seed_sources(settings: Settings, domains: list[str]) -> None:
+    local_sources.seed_sources(settings.target, settings.root, domains)
 
 
 @pytest.fixture
