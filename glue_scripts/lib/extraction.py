@@ -76,9 +76,10 @@ class Extraction:
         return {self.partition: watermark} if watermark else {}
 
     def checks(self) -> list[CheckOutcome]:
-        """The watermark check: the source's newest cursor value is not older than what the
-        previous load committed (else rows the lake already holds left the source, or the
-        source was restored from an older copy; the watermark stays where it was)."""
+        """The watermark check: the newest cursor value read is not older than what the
+        previous load committed (else rows the look-back window read again left the source,
+        or it was restored from an older copy; the watermark stays where it was). A load that
+        read nothing reports the previous watermark, so it passes: it saw no evidence."""
         rules = [r for r in self.spec.get("rules", []) if r["kind"] == "watermark"]
         new, old = self.extracted.watermark, self.previous_watermark
         went_back = (

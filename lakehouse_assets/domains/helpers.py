@@ -110,9 +110,10 @@ def bronze_table(
                 kind="watermark",
                 severity="WARN",
                 description=(
-                    "The source's newest cursor value is not older than the watermark the "
-                    "previous load committed (else rows left the source or it was restored "
-                    "from an older copy); the watermark itself never moves back."
+                    "The newest cursor value the load read is not older than the watermark "
+                    "the previous load committed (else rows the look-back window read again "
+                    "left the source, or it was restored from an older copy); the watermark "
+                    "itself never moves back. A window with no rows at all proves nothing."
                 ),
             ),
         )

@@ -104,3 +104,24 @@ def test_a_failed_load_leaves_table_and_watermark_and_a_full_refresh_reads_all(
         # A full refresh re-reads every sale.
         assert load(launcher, instance, "20240111", full_refresh="true").success
         assert state(lake)[0] == {"anomesdia=20240110": 3, "anomesdia=20240111": 3}
+
+
+def test_a_source_that_went_back_is_reported_and_the_watermark_stays(source, launcher, lake):
+    with instance_for_test() as instance:
+        execute(source, "INSERT INTO public.venda VALUES (4, 1, 1, DATE '2020-02-16', 40.00)")
+        assert load(launcher, instance, "20240110").success
+        # The newest sale leaves the source (restored from an older copy, say): the look-back
+        # window reads the sale of 02-16 again, and not the one of 02-18.
+        execute(source, "DELETE FROM public.venda WHERE id_venda = 3")
+        result = load(launcher, instance, "20240111")
+    assert result.success  # a warning: the rows read are still right
+    (check,) = [
+        e for e in result.get_asset_check_evaluations() if e.check_name == "marca_dagua_nao_recua"
+    ]
+    assert not check.passed and check.severity.value == "WARN"
+    metadata = {k: v.value for k, v in check.metadata.items()}
+    assert (metadata["previous_watermark"], metadata["source_newest"]) == (
+        "2020-02-18",
+        "2020-02-16",
+    )
+    assert state(lake) == ({"anomesdia=20240110": 4, "anomesdia=20240111": 1}, "2020-02-18")
