@@ -9,14 +9,17 @@ identically for every job and on both targets.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Observation
+from pyspark.sql import functions as F
 
 from glue_scripts.lib import latest, masking, quality, report, write_once
 from glue_scripts.lib.args import parse_args, require
+from glue_scripts.lib.file_checks import observed_totals
 from glue_scripts.lib.local_rows import local_rows
 from glue_scripts.lib.pipes import open_pipes
 from glue_scripts.lib.quality import CheckOutcome
@@ -37,6 +40,8 @@ from glue_scripts.lib.tables import UNPARTITIONED, Manifest, TableStore, partiti
 ROW_COUNTS = "row_counts"
 # Written into an output's snapshot folder (`TableStore.write_record`).
 BUILT_FROM_FILE = "_built_from.json"
+# Materialization metadata: seconds a write spent on its checks once its files were written.
+CHECK_SECONDS = "lakehouse/check_seconds"
 
 
 class LineageMismatchError(RuntimeError):
@@ -242,18 +247,28 @@ class GlueJob:
         content = conform(frame, spec, hash_key=key)
         if carried is not None:
             content = content.unionByName(self._carried(table, carried))
+        rules = spec.get("rules", [])
+        observation = Observation() if quality.row_rules(rules) else None
+        if observation is not None:
+            metrics = [F.expr(m) for m in quality.observed_metrics(rules)]
+            content = content.observe(observation, *metrics)
         snapshot, data = write_files(content, store, partition_by)
+        checking = time.perf_counter()
+        # None when the counts did not arrive: those rules are then queried like the others.
+        observed = observed_totals(observation) if observation is not None else None
         data.createOrReplaceTempView(quality.THIS)
-        if any(quality.counts_whole_table(r) for r in spec.get("rules", [])):
+        if any(quality.counts_whole_table(r) for r in rules):
             kept = self._kept_partitions(store, plan, data, partition_by)
             kept.createOrReplaceTempView(quality.KEPT)
         # The row counts ride in the same Spark job as the rules.
         outcomes, extra = quality.evaluate_with_queries(
             spark,
-            spec.get("rules", []),
+            rules,
             {ROW_COUNTS: count_query(quality.THIS, partition_by), **(extra_queries or {})},
             unique_views=self._unique_views,
+            observed=observed,
         )
+        check_seconds = round(time.perf_counter() - checking, 3)
         counted = rows_by_partition(extra[ROW_COUNTS], partition_by)
         written = WrittenSnapshot(snapshot=snapshot, rows_by_partition=counted, data=data)
         committed_rows = plan.rows_by_partition(counted, partition_by)
@@ -265,7 +280,7 @@ class GlueJob:
         outcomes = [
             *checked.outcomes,
             *outcomes,
-            *write_once.history_outcomes(spec.get("rules", []), store, plan.previous),
+            *write_once.history_outcomes(rules, store, plan.previous),
         ]
         failures = quality.blocking_failures(outcomes)
         asset_key = "/".join(self.asset_keys[table])
@@ -282,6 +297,7 @@ class GlueJob:
             **(extra_metadata or {}),
             **checked.metadata,
             **plan.metadata(committed_rows),
+            CHECK_SECONDS: {"type": "float", "raw_value": check_seconds},
         }
         if built_from is not None:
             store.write_record(written.snapshot, BUILT_FROM_FILE, built_from)

@@ -27,6 +27,9 @@ OVER = ("written", "table")
 INGESTION_KINDS = ("row_conservation", "schema_drift", "watermark")
 # Rule kinds the write evaluates against the table's committed history (lib/write_once.py).
 HISTORY_KINDS = ("immutable_partitions",)
+# Rule kinds that fail row by row: their failures are counted while the write runs (Spark's
+# observed metrics), so they cost no query of their own over the written files.
+ROW_KINDS = ("not_null", "non_negative", "accepted_values")
 
 
 class RuleError(ValueError):
@@ -69,24 +72,13 @@ def compile_rule(
     """
     kind = rule["kind"]
     params = rule.get("params") or {}
-    if kind == "not_null":
-        cond = " OR ".join(f"{_q(c)} IS NULL" for c in _cols(rule))
-        return f"SELECT COUNT(*) AS failed FROM {THIS} WHERE {cond}"
+    if kind in ROW_KINDS:
+        return f"SELECT COUNT(*) AS failed FROM {THIS} WHERE {failing_row(rule)}"
     if kind == "unique":
         keys = ", ".join(_q(c) for c in _cols(rule))
         return (
             "SELECT COUNT(*) AS failed, COALESCE(SUM(n), 0) AS duplicated_rows FROM "
             f"(SELECT {keys}, COUNT(*) AS n FROM {THIS} GROUP BY {keys} HAVING COUNT(*) > 1)"
-        )
-    if kind == "non_negative":
-        cond = " OR ".join(f"{_q(c)} < 0" for c in _cols(rule))
-        return f"SELECT COUNT(*) AS failed FROM {THIS} WHERE {cond}"
-    if kind == "accepted_values":
-        (column,) = _cols(rule)
-        values = ", ".join(sql_text.literal(v) for v in params["values"])
-        return (
-            f"SELECT COUNT(*) AS failed FROM {THIS} "
-            f"WHERE {_q(column)} IS NOT NULL AND {_q(column)} NOT IN ({values})"
         )
     if kind == "referential":
         (column,) = _cols(rule)
@@ -118,6 +110,31 @@ def compile_rule(
     raise RuleError(f"rule {rule['name']!r} has unknown kind {kind!r}")
 
 
+def failing_row(rule: Mapping[str, Any]) -> str:
+    """The SQL condition of a row that fails a rule of one of the `ROW_KINDS`."""
+    kind = rule["kind"]
+    if kind == "not_null":
+        return " OR ".join(f"{_q(c)} IS NULL" for c in _cols(rule))
+    if kind == "non_negative":
+        return " OR ".join(f"{_q(c)} < 0" for c in _cols(rule))
+    if kind == "accepted_values":
+        (column,) = _cols(rule)
+        values = ", ".join(sql_text.literal(v) for v in (rule.get("params") or {})["values"])
+        return f"{_q(column)} IS NOT NULL AND {_q(column)} NOT IN ({values})"
+    raise RuleError(f"rule {rule['name']!r} ({kind}) is not a row condition")
+
+
+def row_rules(rules: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The rules counted while the write runs (`observed_metrics`)."""
+    return [r for r in rules if r["kind"] in ROW_KINDS]
+
+
+def observed_metrics(rules: Sequence[Mapping[str, Any]]) -> list[str]:
+    """SQL aggregates for `DataFrame.observe`, one per rule of `row_rules(rules)`, named by
+    the rule: the failing rows among those the write goes through."""
+    return [f"COUNT_IF({failing_row(r)}) AS {_q(r['name'])}" for r in row_rules(rules)]
+
+
 def counts_whole_table(rule: Mapping[str, Any]) -> bool:
     """A `row_count_equals` rule with `over: table` counts the table as it will be (the
     written partitions and those the write keeps), not only the rows written: a job that
@@ -138,20 +155,32 @@ def evaluate_with_queries(
     rules: Sequence[Mapping[str, Any]],
     extra_queries: Mapping[str, str],
     unique_views: Mapping[str, Sequence[str]] | None = None,
+    observed: Mapping[str, Any] | None = None,
 ) -> tuple[list[CheckOutcome], dict[str, list[dict[str, Any]]]]:
     """Run every rule's query, and `extra_queries`, as one Spark job.
 
     The views must already be registered (`unique_views`: see `compile_rule`). Each Spark
     job costs a scheduling round trip, which dominates on small tables, and independent
-    queries of one job run side by side. Returns the outcomes and the rows of each extra query.
+    queries of one job run side by side. A rule named in `observed` (failing rows counted
+    during the write, `observed_metrics`) takes that count instead of a query. Returns the
+    outcomes, in the rules' order, and the rows of each extra query.
     """
     skipped = (*INGESTION_KINDS, *HISTORY_KINDS)
     checked = [r for r in rules if r["kind"] not in skipped]
-    queries = {f"rule:{r['name']}": compile_rule(r, unique_views) for r in checked}
+    observed = observed or {}
+    queries = {
+        f"rule:{r['name']}": compile_rule(r, unique_views)
+        for r in checked
+        if r["name"] not in observed
+    }
     queries.update(extra_queries)
     rows = run_queries(spark, queries)
     outcomes = []
     for rule in checked:
+        if rule["name"] in observed:
+            failed = int(observed[rule["name"]] or 0)
+            outcomes.append(outcome(rule, failed, {}))
+            continue
         found = rows[f"rule:{rule['name']}"]
         row = dict(found[0]) if found else {"failed": 0}
         failed = int(row.pop("failed", 0) or 0)

@@ -16,6 +16,7 @@ from glue_scripts.importau import gold_features_risco_cambial_mensal as fx
 from glue_scripts.importau import silver_fato_pedido_correlacionado as silver
 from glue_scripts.lib import masking
 from glue_scripts.lib.fs import normalize_root
+from glue_scripts.lib.job import CHECK_SECONDS
 from glue_scripts.lib.schema import conform
 from glue_scripts.lib.spark_io import read_table, write_snapshot
 from glue_scripts.lib.tables import TableStore, new_snapshot_id
@@ -71,6 +72,8 @@ class Lake:
         """Run the fact's job, then the gold jobs, whose tables must equal a recompute from
         the whole fact; the fact's account of what it recomputed."""
         reported = self._run(silver)
+        seconds = reported.value("importau/silver/fato_pedido_correlacionado", CHECK_SECONDS)
+        assert isinstance(seconds, float) and seconds > 0
         assert not reported.failed_checks() - {
             f"importau/silver/fato_pedido_correlacionado:{n}"
             for n in ("total_pedido_confere_itens", "ptax_disponivel")

@@ -5,9 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from pyspark.sql import Observation
+from pyspark.sql import functions as F
 
+from glue_scripts.lib.file_checks import observed_totals
 from glue_scripts.lib.quality import (
     KEPT,
+    ROW_KINDS,
     THIS,
     CheckOutcome,
     RuleError,
@@ -15,7 +19,9 @@ from glue_scripts.lib.quality import (
     compile_rule,
     evaluate_rules,
     evaluate_with_queries,
+    observed_metrics,
     outcome,
+    row_rules,
 )
 from lakehouse_assets.specs import Rule
 
@@ -197,6 +203,51 @@ def test_rules_on_an_empty_table_pass(spark):
         ("nn", True, {"failed": 0}),
         ("uq", True, {"failed": 0, "duplicated_rows": 0}),
     ]
+
+
+def _row_cases() -> list[dict]:
+    return [
+        {"name": name, **rule} for name, (rule, _, _) in CASES.items() if rule["kind"] in ROW_KINDS
+    ]
+
+
+def test_row_rules_are_counted_during_the_write_as_their_queries_count(spark, tmp_path):
+    rules = _row_cases()
+    assert {r["kind"] for r in rules} == set(ROW_KINDS)
+    observation = Observation()
+    frame = spark.createDataFrame(THIS_ROWS, THIS_SCHEMA)
+    frame.observe(observation, *(F.expr(m) for m in observed_metrics(rules))).write.parquet(
+        str(tmp_path / "written")
+    )
+    observed = observed_totals(observation)
+    assert observed == {r["name"]: CASES[r["name"]][1] for r in rules}
+    spark.read.parquet(str(tmp_path / "written")).createOrReplaceTempView(THIS)
+    try:
+        queried = evaluate_rules(spark, rules)
+        from_write, _ = evaluate_with_queries(spark, rules, {}, observed=observed)
+    finally:
+        spark.catalog.dropTempView(THIS)
+    assert from_write == queried
+
+
+def test_an_observed_count_stands_for_its_rule_and_the_others_are_queried(spark):
+    _register(spark, THIS, THIS_ROWS, THIS_SCHEMA)
+    rules = [
+        {"name": "nn", "kind": "not_null", "columns": ["pedido_id"]},
+        {"name": "uq", "kind": "unique", "columns": ["pedido_id"]},
+        {"name": "nonneg", "kind": "non_negative", "columns": ["valor"]},
+    ]
+    try:
+        # Counts no query of these rows would give: they can only come from `observed`.
+        results, _ = evaluate_with_queries(spark, rules, {}, observed={"nn": 7, "nonneg": 0})
+    finally:
+        spark.catalog.dropTempView(THIS)
+    assert [(o.name, o.failed, o.passed) for o in results] == [
+        ("nn", 7, False),
+        ("uq", 2, False),
+        ("nonneg", 0, True),
+    ]
+    assert row_rules(rules) == [rules[0], rules[2]]
 
 
 def test_an_unknown_kind_is_refused():
