@@ -7,7 +7,8 @@
 `run` calls the CLI's own `main` (what the `lakehouse` script calls) with `--keep-runner`, so
 that the runner's peak memory can be read before it stops, then stops the runner as `lakehouse
 run` does. It reports the run, the runner's start (process start -> ready, when the run
-started it), the Dagster steps' durations, peak memory of the Dagster process (this one) and
+started it), the Dagster steps' durations, the seconds the jobs spent on checks (the
+materializations' `lakehouse/check_seconds`), peak memory of the Dagster process (this one) and
 of the runner tree, and how long that bookkeeping took (the harness subtracts it).
 `start-runner` starts a runner ahead of a warm measurement.
 """
@@ -19,10 +20,14 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from lakehouse_assets.bench.procs import started_at, tree_memory_mb, vm_hwm_mb
+
+# Seconds a write spent evaluating its table's rules after writing its files, reported by the
+# Glue jobs (glue_scripts/lib/job.py) in every materialization's metadata.
+CHECK_SECONDS = "lakehouse/check_seconds"
 
 
 def _runner_info(runner_dir: Path) -> dict | None:
@@ -34,11 +39,35 @@ def _runner_info(runner_dir: Path) -> dict | None:
     return {**info, "ready_at": state.stat().st_mtime}
 
 
-def _steps() -> dict:
-    """Durations of the steps of this process's Dagster run (the instance's latest run)."""
-    from dagster import DagsterInstance
+def check_seconds(entries: Iterable) -> dict:
+    """What a run's jobs spent evaluating the tables' rules, from its event log entries: the
+    sum of `lakehouse/check_seconds` over the asset materializations, how many
+    materializations there were and how many carried the value (None when none did: jobs
+    that do not report it are not measured, rather than measured at zero)."""
+    total, count, reported = 0.0, 0, 0
+    for entry in entries:
+        materialization = entry.asset_materialization
+        if materialization is None:
+            continue
+        count += 1
+        value = materialization.metadata.get(CHECK_SECONDS)
+        number = getattr(value, "value", value)
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            total += float(number)
+            reported += 1
+    return {
+        "check_seconds": total if reported else None,
+        "materializations": count,
+        "materializations_with_check_seconds": reported,
+    }
 
-    instance = DagsterInstance.get()
+
+def run_facts(instance=None) -> dict:
+    """Durations of the steps of this process's Dagster run (the instance's latest run) and
+    the seconds its jobs spent on checks."""
+    from dagster import DagsterEventType, DagsterInstance
+
+    instance = instance or DagsterInstance.get()
     runs = instance.get_runs(limit=1)
     if not runs:
         return {}
@@ -49,12 +78,14 @@ def _steps() -> dict:
         for s in instance.get_run_step_stats(run_id)
         if s.start_time is not None and s.end_time is not None
     ]
+    materializations = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
     return {
         "run_id": run_id,
         "start": stats.start_time,
         "end": stats.end_time,
         "steps": {s.step_key: s.end_time - s.start_time for s in timed},
         "step_starts": {s.step_key: s.start_time for s in timed},
+        **check_seconds(materializations),
     }
 
 
@@ -83,7 +114,7 @@ def _run(args: argparse.Namespace) -> int:
                 report["runner_start_seconds"] = info["ready_at"] - runner_born
                 report["runner_ready_at"] = info["ready_at"]
         report["dagster_memory_mb"] = vm_hwm_mb("self")
-        report["dagster"] = _steps()
+        report["dagster"] = run_facts()
         report["bookkeeping_seconds"] = time.perf_counter() - booked
     finally:
         if not args.keep_runner:

@@ -1,12 +1,23 @@
-"""The goals, each judged met or missed from the measured medians (never hard-coded)."""
+"""The goals, each judged met or missed from the measured medians (never hard-coded).
+
+A row marked "info" shows a measure with a goal's definition where the goal itself is judged
+on another measure (the generated sample next to the real exports).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lakehouse_assets.bench.results import BenchResults, median, ratio, with_checks
+from lakehouse_assets.bench.results import (
+    BenchResults,
+    GraphTiming,
+    StartupResult,
+    median,
+    ratio,
+    with_checks,
+)
 
-MET, MISSED, NOT_MEASURED = "met", "MISSED", "not measured"
+MET, MISSED, NOT_MEASURED, INFO = "met", "MISSED", "not measured", "info"
 
 
 @dataclass(frozen=True)
@@ -28,59 +39,127 @@ def _x(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
-def overhead(results: BenchResults, items: int, limit: float, name: str) -> Goal:
+def _secs(value: float) -> str:
+    return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
+
+
+OVERHEAD_LIMIT = 1.1
+SMALL_DATA_LIMIT = 1.5
+CHECK_SHARE_LIMIT = 0.10
+WARM_LIMIT_SECONDS = 3.0
+
+
+def overhead(results: BenchResults, items: int, name: str) -> Goal:
+    """The framework against the bare script that runs the same transforms and the same
+    rules; the ratio to the script without checks is information."""
     scale = results.scale(items)
-    value = None
-    if scale is not None:
-        value = ratio(median(scale.framework_cold), median(scale.bare_cold))
+    fw = median(scale.framework_cold) if scale else None
+    bare = median(scale.bare_cold) if scale else None
+    checked = with_checks(scale.bare_cold, scale.bare_checks) if scale else None
+    value = ratio(fw, checked)
     measured = _x(value)
-    if scale is not None and value is not None:
-        fw, bare = median(scale.framework_cold), median(scale.bare_cold)
-        measured += f" ({fw:.1f} s vs {bare:.1f} s, n={len(scale.framework_cold)}"
-        checked = with_checks(scale.bare_cold, scale.bare_checks)
-        if checked is not None:
-            measured += f"; {_x(ratio(fw, checked))} of the bare script with the same checks"
-        measured += ")"
+    info = []
+    if value is not None:
+        info.append(f"{fw:.1f} s vs {checked:.1f} s with the same checks")
+    elif fw is not None and bare is not None:
+        info.append("the bare script's checks were not timed")
+    if fw is not None and bare is not None:
+        without = f"{_x(ratio(fw, bare))} the bare script without checks"
+        info.append(
+            f"{without}, {bare:.1f} s"
+            if value is not None
+            else f"{without}: {fw:.1f} s vs {bare:.1f} s"
+        )
+    if info:
+        measured += f" ({'; '.join(info)}; n={len(scale.framework_cold)})"
     return Goal(
-        f"framework overhead over bare PySpark, full graph, cold, {name} items",
-        f"at most {limit}x",
+        f"framework overhead over the bare PySpark script with the same checks, full graph, "
+        f"cold, {name} items",
+        f"at most {OVERHEAD_LIMIT}x",
         measured,
-        _judge(value, limit, strict=False),
+        _judge(value, OVERHEAD_LIMIT, strict=False),
     )
 
 
-def small_graph(results: BenchResults) -> list[Goal]:
-    """The graph on the real-shaped sample (and on the real exports when present)."""
-    startup = results.startup
-    timings = [t for t in (startup.sample, startup.real) if t] if startup else []
-    target = "under 2x"
-    if not timings:
-        what = "whole ImportAu graph on small data vs one bare cold Spark start"
-        return [Goal(what, target, "-", NOT_MEASURED)]
+def _small_measured(startup: StartupResult, timing: GraphTiming) -> tuple[float | None, str]:
+    graph, bare = median(timing.graph), median(timing.bare)
+    value = ratio(graph, bare)
+    if graph is None:
+        return value, "-"
+    info = []
+    if value is not None:
+        info.append(f"{graph:.1f} s vs {bare:.1f} s, n={len(timing.graph)}")
+    checked = with_checks(timing.bare, timing.bare_checks)
+    if checked is not None:
+        info.append(f"{_x(ratio(graph, checked))} the bare script with the same checks")
     cold = median(startup.bare_cold_start)
-    goals = []
-    for timing in timings:
-        graph = median(timing.graph)
-        value = ratio(graph, cold)
-        measured = _x(value)
-        if value is not None:
-            measured += f" ({graph:.1f} s vs a {cold:.1f} s cold start"
-            default = median(startup.default_cold_start)
-            if default is not None:
-                measured += f"; {_x(ratio(graph, default))} of an untuned {default:.1f} s start"
-            bare = median(timing.bare)
-            if bare is not None:
-                measured += (
-                    f"; the bare script of the same transforms takes {bare:.1f} s, "
-                    f"{_x(ratio(bare, cold))} the start, and the graph {_x(ratio(graph, bare))} it"
-                )
-            checked = with_checks(timing.bare, timing.bare_checks)
-            if checked is not None:
-                measured += f", {_x(ratio(graph, checked))} it with the same checks"
-            measured += ")"
-        what = f"whole ImportAu graph ({timing.label}) vs one bare cold Spark start"
-        goals.append(Goal(what, target, measured, _judge(value, 2.0, strict=True)))
+    if cold is not None:
+        start = f"{_x(ratio(graph, cold))} one bare cold Spark start of {cold:.1f} s"
+        default = median(startup.default_cold_start)
+        if default is not None:
+            start += f", {_x(ratio(graph, default))} an untuned {default:.1f} s start"
+        info.append(start)
+    return value, _x(value) + (" (" + "; ".join(info) + ")" if info else "")
+
+
+def small_graph(results: BenchResults) -> list[Goal]:
+    """The whole graph on small data against the bare script of the same transforms without
+    checks: judged on the real exports; the generated sample is information."""
+    startup = results.startup
+    target = f"at most {SMALL_DATA_LIMIT}x"
+    what = (
+        "whole ImportAu graph (`lakehouse run`, cold) on small data ({}) vs the bare PySpark "
+        "script of the same transforms without checks, cold"
+    )
+    real = startup.real if startup else None
+    if real is None:
+        goals = [Goal(what.format("real exports"), target, "-", NOT_MEASURED)]
+    else:
+        value, measured = _small_measured(startup, real)
+        status = _judge(value, SMALL_DATA_LIMIT, strict=False)
+        goals = [Goal(what.format(real.label), target, measured, status)]
+    sample = startup.sample if startup else None
+    if sample is not None and sample.graph:
+        _, measured = _small_measured(startup, sample)
+        info_target = f"{target} (information: the goal is judged on the real exports)"
+        goals.append(Goal(what.format(sample.label), info_target, measured, INFO))
     return goals
+
+
+def checks_share(results: BenchResults, items: int = 10_000_000, name: str = "10M") -> Goal:
+    """The share of the framework's jobs' time spent evaluating the tables' rules."""
+    scale = results.scale(items)
+    value = scale.check_share if scale else None
+    measured = "-" if value is None else f"{value * 100:.1f}%"
+    if value is not None:
+        checks = median(scale.framework_check_seconds)
+        jobs = median(scale.framework_job_seconds)
+        runs = len(scale.framework_check_seconds)
+        measured += f" ({checks:.1f} s of {jobs:.1f} s of jobs, n={runs})"
+    return Goal(
+        f"time the framework's jobs spend on checks, full graph, {name} items",
+        f"at most {CHECK_SHARE_LIMIT:.0%} of the jobs' time",
+        measured,
+        _judge(value, CHECK_SHARE_LIMIT, strict=False),
+    )
+
+
+def warm_loop(results: BenchResults) -> Goal:
+    """A data engineer's loop: one gold asset again, with the local runner already up."""
+    warm = results.warm
+    value = median(warm.wall) if warm else None
+    measured = "-"
+    if value is not None:
+        measured = (
+            f"{_secs(value)} (median of {len(warm.wall)}; min {_secs(min(warm.wall))}, "
+            f"max {_secs(max(warm.wall))})"
+        )
+    return Goal(
+        "warm loop: `lakehouse run --select <one gold asset>` with the runner up, sample data",
+        f"at most {WARM_LIMIT_SECONDS:.0f} s",
+        measured,
+        _judge(value, WARM_LIMIT_SECONDS, strict=False),
+    )
 
 
 def engines(results: BenchResults, items: int = 10_000_000) -> Goal:
@@ -141,10 +220,13 @@ def generation(results: BenchResults, items: int = 10_000_000) -> Goal:
 
 
 def evaluate(results: BenchResults) -> list[Goal]:
+    """The goals in the order the team set them, then the earlier ones."""
     return [
-        overhead(results, 1_000_000, 1.3, "1M"),
-        overhead(results, 10_000_000, 1.1, "10M"),
+        overhead(results, 1_000_000, "1M"),
+        overhead(results, 10_000_000, "10M"),
         *small_graph(results),
+        checks_share(results),
+        warm_loop(results),
         engines(results),
         incremental(results),
         catalog(results),

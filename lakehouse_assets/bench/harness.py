@@ -12,7 +12,14 @@ import traceback
 from collections.abc import Callable
 from functools import partial
 
-from lakehouse_assets.bench import catalog_section, engines, incremental, overhead, small_data
+from lakehouse_assets.bench import (
+    catalog_section,
+    engines,
+    incremental,
+    overhead,
+    small_data,
+    warm_loop,
+)
 from lakehouse_assets.bench.landing_data import scale_data
 from lakehouse_assets.bench.machine import describe
 from lakehouse_assets.bench.options import BenchOptions
@@ -50,6 +57,10 @@ def _catalog(ctx: Context, results: BenchResults) -> None:
     results.catalog = catalog_section.measure(ctx, ctx.options.fixed_runs)
 
 
+def _warm(ctx: Context, results: BenchResults) -> None:
+    results.warm = warm_loop.measure(ctx, ctx.options.warm_runs)
+
+
 def _small(ctx: Context, results: BenchResults) -> None:
     results.startup = small_data.measure(ctx, ctx.options.fixed_runs)
 
@@ -85,6 +96,8 @@ def plan(ctx: Context, results: BenchResults) -> list[tuple[str, Callable[[], No
     steps: list[tuple[str, Callable[[], None]]] = []
     if options.wants("catalog"):
         steps.append(("catalog", partial(_catalog, ctx, results)))
+    if options.wants("warm"):
+        steps.append(("warm", partial(_warm, ctx, results)))
     if options.wants("overhead"):
         steps.append(("small data", partial(_small, ctx, results)))
     per_scale = any(options.wants(s) for s in ("overhead", "memory", "duckdb"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lakehouse_assets.bench.scales import ScaleError, default_runs, parse_scale, parse_scales
 
-SECTIONS = ("overhead", "duckdb", "incremental", "memory", "catalog")
+SECTIONS = ("overhead", "duckdb", "incremental", "memory", "catalog", "warm")
 DEFAULT_SCALES = "10k,1M,10M"
 DEFAULT_HISTORY = "30,365"
 MAX_HISTORY = 365  # the generator spreads orders over at most 366 days: 365 + the new day
@@ -40,6 +40,11 @@ class BenchOptions:
     def fixed_runs(self) -> int:
         """Runs of the sections that have no scale of their own (incremental, catalog)."""
         return self.runs if self.runs is not None else 3
+
+    @property
+    def warm_runs(self) -> int:
+        """Timed runs of the warm loop: a few seconds each, so more of them."""
+        return self.runs if self.runs is not None else 5
 
     def wants(self, section: str) -> bool:
         return section in self.only

@@ -19,6 +19,9 @@ def _record(sc: ScaleResult, kind: str, run: runs.Measured) -> None:
         sc.bare_checks.append(run.checks)
     if run.warm is not None:
         getattr(sc, f"{kind}_warm").append(run.warm)
+    if run.check_seconds is not None and run.job_seconds:
+        sc.framework_check_seconds.append(run.check_seconds)
+        sc.framework_job_seconds.append(run.job_seconds)
     add(getattr(sc, f"{kind}_parts"), run.parts)
     for name, peak in run.memory.items():
         if peak is not None:

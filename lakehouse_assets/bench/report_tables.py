@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lakehouse_assets.bench.catalog_child import is_read
-from lakehouse_assets.bench.results import BenchResults, ScaleResult, median, ratio, with_checks
+from lakehouse_assets.bench.results import (
+    BenchResults,
+    ScaleResult,
+    median,
+    ratio,
+    with_checks,
+)
 
 FRAMEWORK_PARTS = (
     ("process_start", "Dagster process start"),
@@ -54,6 +60,10 @@ def times(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
+def percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
 def agree(differences: list[str] | None) -> str:
     if differences is None:
         return "-"
@@ -79,6 +89,7 @@ def overhead(results: BenchResults) -> str:
                 times(ratio(fw, bare)),
                 secs(checked),
                 times(ratio(fw, checked)),
+                percent(sc.check_share),
                 secs(fw_warm),
                 secs(bare_warm),
                 times(ratio(fw_warm, bare_warm)),
@@ -86,9 +97,53 @@ def overhead(results: BenchResults) -> str:
             )
         )
     headers = ("scale", "items", "JIT", "runs", "framework cold (s)", "bare cold (s)")
-    headers += ("ratio cold", "bare + same checks (s)", "ratio to it")
+    headers += ("ratio cold", "bare + same checks (s)", "ratio to it", "checks' share of jobs")
     headers += ("framework warm (s)", "bare warm (s)", "ratio warm", "same silver/gold")
     return table(headers, rows)
+
+
+def check_share(results: BenchResults) -> str:
+    """Per scale, what the framework's jobs spent on checks against the jobs' whole time."""
+    rows = [
+        (
+            sc.label,
+            len(sc.framework_check_seconds),
+            secs(median(sc.framework_check_seconds)),
+            secs(median(sc.framework_job_seconds)),
+            percent(sc.check_share),
+        )
+        for sc in results.scales
+        if sc.framework_check_seconds
+    ]
+    headers = ("scale", "runs", "checks (s)", "jobs (s)", "share (median of the runs)")
+    return table(headers, rows)
+
+
+def warm(results: BenchResults) -> str:
+    """The warm loop's runs and where their time went (from what the command printed)."""
+    loop = results.warm
+    # The lists are paired run by run; a run that printed nothing has None in them.
+    outside = [w - e for w, e in zip(loop.wall, loop.cli_elapsed, strict=False) if e is not None]
+    around = [
+        e - s
+        for e, s in zip(loop.cli_elapsed, loop.step, strict=False)
+        if e is not None and s is not None
+    ]
+    parts = (
+        ("whole command, spawn to exit", loop.wall),
+        ("inside `lakehouse run` (the elapsed time it printed)", loop.cli_elapsed),
+        ("the gold step (its printed duration)", loop.step),
+        ("the rest of `lakehouse run` (Dagster's import, definitions, planning, events)", around),
+        ("interpreter start, imports and exit (wall minus printed elapsed)", outside),
+    )
+    rows = []
+    for what, values in parts:
+        present = [v for v in values if v is not None]
+        if present:
+            rows.append(
+                (what, len(present), secs(median(present)), secs(min(present)), secs(max(present)))
+            )
+    return table(("what", "runs", "median (s)", "min (s)", "max (s)"), rows)
 
 
 def _parts(scales: list[ScaleResult], attribute: str, names) -> str:

@@ -31,6 +31,13 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+def paired_share(parts: list[float], wholes: list[float]) -> float | None:
+    """The median of the runs' shares `part / whole` (runs paired in order)."""
+    if not parts or len(parts) != len(wholes):
+        return None
+    return median([ratio(p, w) for p, w in zip(parts, wholes, strict=True)])
+
+
 @dataclass
 class ScaleResult:
     """One scale (order items): framework vs bare, memory, and Spark vs DuckDB."""
@@ -51,6 +58,11 @@ class ScaleResult:
     # The bare script's checks of its outputs (the specs' rules), not in `bare_cold`.
     bare_checks: list[float] = field(default_factory=list)
     outputs_differ: list[str] | None = None
+    # Per framework run: the seconds its jobs spent evaluating the tables' rules (the sum of
+    # the materializations' `lakehouse/check_seconds`), and the sum of its steps' durations
+    # (the first step without its wait for the runner). Left empty when the jobs report none.
+    framework_check_seconds: list[float] = field(default_factory=list)
+    framework_job_seconds: list[float] = field(default_factory=list)
     memory_mb: dict[str, list[float]] = field(default_factory=dict)
     spark_silver_gold: list[float] = field(default_factory=list)
     duckdb_silver_gold: list[float] = field(default_factory=list)
@@ -63,6 +75,11 @@ class ScaleResult:
     @property
     def generated_items(self) -> int:
         return self.rows.get("itens_pedido", 0)
+
+    @property
+    def check_share(self) -> float | None:
+        """The median share of the jobs' time spent on checks."""
+        return paired_share(self.framework_check_seconds, self.framework_job_seconds)
 
 
 @dataclass
@@ -86,6 +103,23 @@ class StartupResult:
     default_cold_start: list[float] = field(default_factory=list)
     sample: GraphTiming | None = None
     real: GraphTiming | None = None
+
+
+@dataclass
+class WarmResult:
+    """`lakehouse run --select <one gold asset>` (the console script) with the runner up."""
+
+    selection: str
+    landing: str
+    # Spawn to exit of each timed run.
+    wall: list[float] = field(default_factory=list)
+    # What each run printed (None where it printed nothing), paired with `wall`: its own
+    # elapsed time (from `lakehouse run`'s start, after the interpreter and the CLI's
+    # imports) and the gold step's duration.
+    cli_elapsed: list[float | None] = field(default_factory=list)
+    step: list[float | None] = field(default_factory=list)
+    # The untimed run that materialized the whole group and left the runner up.
+    prime_seconds: float | None = None
 
 
 @dataclass
@@ -128,6 +162,7 @@ class BenchResults:
     startup: StartupResult | None = None
     incremental: IncrementalResult | None = None
     catalog: CatalogResult | None = None
+    warm: WarmResult | None = None
     errors: list[str] = field(default_factory=list)
 
     def scale(self, items: int) -> ScaleResult | None:

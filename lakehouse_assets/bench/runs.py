@@ -103,6 +103,10 @@ class Measured:
     memory: dict[str, float | None]
     # The bare script's checks of its outputs, timed apart and not in `cold` or `warm`.
     checks: float | None = None
+    # The framework's: seconds its jobs spent on checks (None when they report none), and
+    # the sum of its steps' durations (the first step without its wait for the runner).
+    check_seconds: float | None = None
+    job_seconds: float | None = None
 
 
 FIRST_STEP = "importau_bronze_ingest"
@@ -167,7 +171,8 @@ def framework(
     cold = run.wall_seconds - report.get("bookkeeping_seconds", 0.0)
     warm = _minus(cold, waited, report.get("stop_seconds")) if not keep_runner else None
     memory = {"dagster_process": report.get("dagster_memory_mb"), **_runner_memory(report)}
-    return Measured(cold, warm, parts, memory)
+    jobs = sum(steps.values()) if steps else None
+    return Measured(cold, warm, parts, memory, None, dagster.get("check_seconds"), jobs)
 
 
 def split_memory(tree: dict[str, float], pid: int | None, prefix: str) -> dict[str, float | None]:

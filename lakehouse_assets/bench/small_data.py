@@ -1,9 +1,10 @@
-"""The whole graph on small data (make run minus install) vs one bare cold Spark start.
+"""The whole graph on small data (make run minus install) vs the bare script, cold.
 
 `lakehouse run --domain importau` is what `make run` runs for ImportAu: the graph plus the
 governance asset exporting the catalog to the local endpoint (started beforehand, as
 `make run` starts it once), then `lakehouse catalog export`; then the bare PySpark script of
-the same transforms on the same files, for what the data itself costs a cold Spark.
+the same transforms on the same files, the goal's yardstick (its checks timed apart). One
+bare cold Spark start is measured too, for scale.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from lakehouse_assets.bench.procs import run_child
 from lakehouse_assets.bench.results import GraphTiming, StartupResult
 
 
-def _sample(ctx: runs.Context) -> tuple[Path, dict[str, int]]:
+def sample_landing(ctx: runs.Context) -> tuple[Path, dict[str, int]]:
+    """The generator's sample (scale 30, the shape of the real exports), generated afresh:
+    the landing folder and its rows per source."""
     from lakehouse_assets.domains.importau.generator import SAMPLE_SCALE, generate
 
     landing = runs.fresh(ctx.work / "data" / "importau-sample")
@@ -50,7 +53,7 @@ def _graph(ctx: runs.Context, timing: GraphTiming, landing: Path, run_dir: Path,
 def measure(ctx: runs.Context, count: int) -> StartupResult:
     from lakehouse_assets import local_aws
 
-    landing, rows = _sample(ctx)
+    landing, rows = sample_landing(ctx)
     result = StartupResult(sample=GraphTiming("generated sample, scale 30", rows))
     real = ctx.options.real_exports
     if real is not None:

@@ -64,17 +64,20 @@ def test_defaults_measure_every_section_at_three_scales():
     # Several runs where a run is cheap, one where it takes many minutes.
     assert [chosen.runs_at(n) for n in chosen.scales] == [3, 2, 1]
     assert chosen.fixed_runs == 3
+    assert chosen.warm_runs == 5  # a warm run takes seconds
 
 
 def test_explicit_runs_apply_to_every_scale_and_section():
     chosen = options("--scales", "10k,10M", "--runs", "2", "--history", "3,6")
     assert [chosen.runs_at(n) for n in chosen.scales] == [2, 2]
-    assert (chosen.fixed_runs, chosen.history) == (2, [3, 6])
+    assert (chosen.fixed_runs, chosen.warm_runs, chosen.history) == (2, 2, [3, 6])
 
 
 def test_only_keeps_the_canonical_order():
     assert parse_only("catalog,overhead") == ("overhead", "catalog")
+    assert parse_only("warm,catalog") == ("catalog", "warm")
     assert parse_only(None) == SECTIONS
+    assert "warm" in SECTIONS  # in the default set
     chosen = options("--only", "duckdb")
     assert chosen.wants("duckdb") and not chosen.wants("overhead")
 
@@ -85,7 +88,7 @@ def test_only_keeps_the_canonical_order():
         (
             ("--only", "overhead,speed"),
             "--only 'overhead,speed': unknown section(s) ['speed']; choose among "
-            "overhead, duckdb, incremental, memory, catalog",
+            "overhead, duckdb, incremental, memory, catalog, warm",
         ),
         (
             ("--history", "30"),
@@ -117,7 +120,7 @@ def test_the_command_exits_2_with_the_reason(capsys, tmp_path):
     assert code == 2
     assert capsys.readouterr().err == (
         "bench: --only 'nothing': unknown section(s) ['nothing']; choose among "
-        "overhead, duckdb, incremental, memory, catalog\n"
+        "overhead, duckdb, incremental, memory, catalog, warm\n"
     )
     assert not (tmp_path / "w").exists()
 

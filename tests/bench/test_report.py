@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from lakehouse_assets.bench.goals import MET, MISSED, NOT_MEASURED, evaluate
+import pytest
+
+from lakehouse_assets.bench import goals
+from lakehouse_assets.bench.goals import INFO, MET, MISSED, NOT_MEASURED, evaluate
 from lakehouse_assets.bench.report import render
 from lakehouse_assets.bench.results import (
     BenchResults,
@@ -12,10 +15,23 @@ from lakehouse_assets.bench.results import (
     IncrementalResult,
     ScaleResult,
     StartupResult,
+    WarmResult,
 )
+from lakehouse_assets.bench.warm_loop import SELECTION
 
 
-def _scale(items, label, framework, bare, spark=(), duckdb=(), generation=None, checks=()):
+def _scale(
+    items,
+    label,
+    framework,
+    bare,
+    spark=(),
+    duckdb=(),
+    generation=None,
+    checks=(),
+    check_seconds=(),
+    job_seconds=(),
+):
     return ScaleResult(
         items=items,
         label=label,
@@ -27,6 +43,8 @@ def _scale(items, label, framework, bare, spark=(), duckdb=(), generation=None, 
         bare_cold=list(bare),
         bare_warm=[v - 5 for v in bare],
         bare_checks=list(checks),
+        framework_check_seconds=list(check_seconds),
+        framework_job_seconds=list(job_seconds),
         framework_parts={"importau_bronze_ingest": [4.0, 5.0, 6.0]},
         outputs_differ=[],
         memory_mb={"dagster_process": [120.0, 130.0], "runner_jvm": [2000.0, 2100.0]},
@@ -49,13 +67,28 @@ def results(second_writes=(0, 0, 0)) -> BenchResults:
                 [120.0, 130.0, 150.0],
                 [90.0, 100.0, 110.0],
                 checks=[10.0, 20.0, 15.0],  # paired with the runs: 100, 120, 125
+                check_seconds=[8.0, 9.0, 12.0],
+                job_seconds=[100.0, 100.0, 100.0],  # shares 8%, 9%, 12%
             ),
-            _scale(10_000_000, "10M", [600.0], [500.0], [300.0], [50.0], generation=250.0),
+            _scale(
+                10_000_000,
+                "10M",
+                [600.0],
+                [500.0],
+                [300.0],
+                [50.0],
+                generation=250.0,
+                checks=[40.0],
+                check_seconds=[30.0],
+                job_seconds=[400.0],
+            ),
         ],
         startup=StartupResult(
             bare_cold_start=[11.0, 12.0, 13.0],
             default_cold_start=[14.0, 15.0, 30.0],
-            sample=GraphTiming("generated sample, scale 30", graph=[20.0, 21.0, 30.0]),
+            sample=GraphTiming(
+                "generated sample, scale 30", graph=[20.0, 21.0, 30.0], bare=[12.0, 13.0, 14.0]
+            ),
             real=GraphTiming(
                 "real exports",
                 graph=[25.0, 24.0, 26.0],
@@ -81,52 +114,181 @@ def results(second_writes=(0, 0, 0)) -> BenchResults:
             second_calls={"GetTables": 30, "GetPartitions": 400},
             second_writes=list(second_writes),
         ),
+        warm=WarmResult(
+            SELECTION,
+            "generated sample, scale 30",
+            wall=[2.5, 2.75, 3.5, 2.6, 2.9],
+            cli_elapsed=[1.5, 1.8, 2.4, None, 1.9],  # the fourth run printed nothing
+            step=[0.9, 1.0, 1.4, None, 1.1],
+            prime_seconds=30.0,
+        ),
     )
 
 
-def test_goals_are_judged_from_the_medians():
-    goals = {g.goal: (g.measured, g.status) for g in evaluate(results())}
-    assert goals == {
-        "framework overhead over bare PySpark, full graph, cold, 1M items": (
-            "1.30x (130.0 s vs 100.0 s, n=3; 1.08x of the bare script with the same checks)",
-            MET,  # at most 1.3x: the limit itself is met
-        ),
-        "framework overhead over bare PySpark, full graph, cold, 10M items": (
-            "1.20x (600.0 s vs 500.0 s, n=1)",
-            MISSED,
-        ),
-        "whole ImportAu graph (generated sample, scale 30) vs one bare cold Spark start": (
-            "1.75x (21.0 s vs a 12.0 s cold start; 1.40x of an untuned 15.0 s start)",
+OVERHEAD = "framework overhead over the bare PySpark script with the same checks, full graph, cold"
+SMALL = (
+    "whole ImportAu graph (`lakehouse run`, cold) on small data ({}) vs the bare PySpark "
+    "script of the same transforms without checks, cold"
+)
+SHARE = "time the framework's jobs spend on checks, full graph, 10M items"
+WARM = "warm loop: `lakehouse run --select <one gold asset>` with the runner up, sample data"
+
+
+def test_goals_are_judged_from_the_medians_in_the_issues_order():
+    judged = [(g.goal, g.target, g.measured, g.status) for g in evaluate(results())]
+    assert judged == [
+        (
+            f"{OVERHEAD}, 1M items",
+            "at most 1.1x",
+            "1.08x (130.0 s vs 120.0 s with the same checks; 1.30x the bare script without "
+            "checks, 100.0 s; n=3)",
             MET,
         ),
-        "whole ImportAu graph (real exports) vs one bare cold Spark start": (
-            "2.08x (25.0 s vs a 12.0 s cold start; 1.67x of an untuned 15.0 s start; the bare "
-            "script of the same transforms takes 18.0 s, 1.50x the start, and the graph 1.39x it, "
-            "1.25x it with the same checks)",
+        (
+            f"{OVERHEAD}, 10M items",
+            "at most 1.1x",
+            "1.11x (600.0 s vs 540.0 s with the same checks; 1.20x the bare script without "
+            "checks, 500.0 s; n=1)",
             MISSED,
         ),
-        "silver+gold at 10M items, Spark (start excluded) vs DuckDB": (
+        (
+            SMALL.format("real exports"),
+            "at most 1.5x",
+            "1.39x (25.0 s vs 18.0 s, n=3; 1.25x the bare script with the same checks; 2.08x "
+            "one bare cold Spark start of 12.0 s, 1.67x an untuned 15.0 s start)",
+            MET,
+        ),
+        (
+            # Over 1.5x, but information: the goal is judged on the real exports.
+            SMALL.format("generated sample, scale 30"),
+            "at most 1.5x (information: the goal is judged on the real exports)",
+            "1.62x (21.0 s vs 13.0 s, n=3; 1.75x one bare cold Spark start of 12.0 s, 1.40x "
+            "an untuned 15.0 s start)",
+            INFO,
+        ),
+        (SHARE, "at most 10% of the jobs' time", "7.5% (30.0 s of 400.0 s of jobs, n=1)", MET),
+        (WARM, "at most 3 s", "2.75 s (median of 5; min 2.50 s, max 3.50 s)", MET),
+        (
+            "silver+gold at 10M items, Spark (start excluded) vs DuckDB",
+            "within 5x",
             "6.00x (300.0 s vs 50.0 s)",
             MISSED,
         ),
-        "one new day (load + silver + gold) with 365 vs 30 days of history": (
+        (
+            "one new day (load + silver + gold) with 365 vs 30 days of history",
+            "within 20%",
             "+20% (1.20x)",
             MET,
         ),
-        "no-change catalog export of 1,000 tables": ("9.0 s, 0 write call(s)", MET),
-        "generating 10M items": ("250 s", MET),
-    }
+        (
+            "no-change catalog export of 1,000 tables",
+            "only read calls, under 10 s",
+            "9.0 s, 0 write call(s)",
+            MET,
+        ),
+        ("generating 10M items", "under 5 minutes", "250 s", MET),
+    ]
+
+
+def _overhead(framework, bare, checks):
+    scale = _scale(1_000_000, "1M", framework, bare, checks=checks)
+    return goals.overhead(BenchResults(scales=[scale]), 1_000_000, "1M")
+
+
+@pytest.mark.parametrize(
+    ("framework", "bare", "checks", "status"),
+    [
+        ([110.0], [90.0], [10.0], MET),  # 1.1x the bare script with its checks: the limit
+        ([110.5], [90.0], [10.0], MISSED),
+        ([120.0, 100.0], [90.0, 80.0], [20.0, 20.0], MET),  # 110 vs 100 (medians of pairs)
+        ([110.0], [90.0], [], NOT_MEASURED),  # the checks were not timed
+        ([110.0], [90.0, 80.0], [10.0], NOT_MEASURED),  # checks not paired with the runs
+        ([], [], [], NOT_MEASURED),
+    ],
+)
+def test_the_overhead_goal_counts_the_bare_scripts_checks(framework, bare, checks, status):
+    assert _overhead(framework, bare, checks).status == status
+
+
+def test_the_overhead_without_timed_checks_still_shows_the_ratio_to_the_bare_script():
+    goal = _overhead([120.0], [100.0], [])
+    assert goal.measured == (
+        "- (the bare script's checks were not timed; 1.20x the bare script without checks: "
+        "120.0 s vs 100.0 s; n=1)"
+    )
+
+
+def _small(real=None, sample=None):
+    startup = StartupResult(bare_cold_start=[3.0], real=real, sample=sample)
+    return goals.small_graph(BenchResults(startup=startup))
+
+
+@pytest.mark.parametrize(
+    ("graph", "bare", "status"),
+    [([15.0], [10.0], MET), ([15.1], [10.0], MISSED), ([15.0], [], NOT_MEASURED)],
+)
+def test_the_small_data_goal_is_the_graph_against_the_bare_script(graph, bare, status):
+    (goal,) = _small(real=GraphTiming("real exports", graph=graph, bare=bare))
+    assert (goal.goal, goal.status) == (SMALL.format("real exports"), status)
+
+
+def test_the_sample_alone_is_information_and_the_goal_not_measured():
+    sample = GraphTiming("generated sample, scale 30", graph=[30.0], bare=[10.0])
+    real, info = _small(sample=sample)
+    assert (real.goal, real.measured, real.status) == (
+        SMALL.format("real exports"),
+        "-",
+        NOT_MEASURED,
+    )
+    assert (info.measured, info.status) == (
+        "3.00x (30.0 s vs 10.0 s, n=1; 10.00x one bare cold Spark start of 3.0 s)",
+        INFO,
+    )
+    assert [g.status for g in goals.small_graph(BenchResults())] == [NOT_MEASURED]
+
+
+@pytest.mark.parametrize(
+    ("checks", "jobs", "status"),
+    [
+        ([10.0], [100.0], MET),  # 10%: the limit itself
+        ([10.5], [100.0], MISSED),
+        ([5.0, 30.0, 8.0], [100.0, 100.0, 100.0], MET),  # median of the runs' shares: 8%
+        ([], [], NOT_MEASURED),  # the jobs reported no check seconds
+        ([10.0], [100.0, 90.0], NOT_MEASURED),  # not paired with the runs
+    ],
+)
+def test_the_checks_share_goal_judges_10m(checks, jobs, status):
+    scale = _scale(10_000_000, "10M", [1.0], [1.0], check_seconds=checks, job_seconds=jobs)
+    goal = goals.checks_share(BenchResults(scales=[scale]))
+    assert (goal.goal, goal.status) == (SHARE, status)
+    one_m = _scale(1_000_000, "1M", [1.0], [1.0], check_seconds=checks, job_seconds=jobs)
+    assert goals.checks_share(BenchResults(scales=[one_m])).status == NOT_MEASURED
+
+
+@pytest.mark.parametrize(
+    ("wall", "status"),
+    [
+        ([3.5, 3.0, 2.0], MET),  # the median, 3 s, is the limit itself
+        ([3.01], MISSED),
+        ([], NOT_MEASURED),
+    ],
+)
+def test_the_warm_loop_goal_is_the_median_run(wall, status):
+    warm = WarmResult(SELECTION, "generated sample, scale 30", wall=wall)
+    goal = goals.warm_loop(BenchResults(warm=warm))
+    assert (goal.goal, goal.target, goal.status) == (WARM, "at most 3 s", status)
+    assert goals.warm_loop(BenchResults()).status == NOT_MEASURED
 
 
 def test_a_write_in_the_no_change_export_misses_the_goal():
-    goals = {g.goal: g.status for g in evaluate(results(second_writes=(0, 2, 0)))}
-    assert goals["no-change catalog export of 1,000 tables"] == MISSED
+    judged = {g.goal: g.status for g in evaluate(results(second_writes=(0, 2, 0)))}
+    assert judged["no-change catalog export of 1,000 tables"] == MISSED
 
 
 def test_goals_without_their_measurement_are_not_measured():
     empty = BenchResults(scales=[_scale(10_000, "10k", [60.0], [20.0])])
     statuses = [g.status for g in evaluate(empty)]
-    assert statuses == [NOT_MEASURED] * 7
+    assert statuses == [NOT_MEASURED] * 9
 
 
 def test_the_report_shows_the_goals_and_each_measurement():
@@ -134,30 +296,57 @@ def test_the_report_shows_the_goals_and_each_measurement():
     assert text.startswith("# Benchmarks\n\nMeasured by `lakehouse bench --runs 3` in 50 min.")
     assert "| CPU | Test CPU |" in text
     assert (
-        "| framework overhead over bare PySpark, full graph, cold, 10M items | at most 1.1x | "
-        "1.20x (600.0 s vs 500.0 s, n=1) | MISSED |"
+        f"| {OVERHEAD}, 10M items | at most 1.1x | 1.11x (600.0 s vs 540.0 s with the same "
+        "checks; 1.20x the bare script without checks, 500.0 s; n=1) | MISSED |"
     ) in text
-    one_m = (
-        "| 1M | 1,000,004 | - | 3 | 130.0 | 100.0 | 1.30x | 120.0 | 1.08x | 120.0 | 95.0 | 1.26x |"
-    )
-    assert one_m + " yes |" in text
-    assert "| 10M | 10,000,004 | - | 1 | 600.0 | 500.0 | 1.20x | - | - |" in text  # not checked
+    one_m = "| 1M | 1,000,004 | - | 3 | 130.0 | 100.0 | 1.30x | 120.0 | 1.08x | 9.0% |"
+    assert one_m + " 120.0 | 95.0 | 1.26x | yes |" in text
+    ten_m = "| 10M | 10,000,004 | - | 1 | 600.0 | 500.0 | 1.20x | 540.0 | 1.11x | 7.5% |"
+    assert ten_m + " 590.0 | 495.0 | 1.19x | yes |" in text
+    # The checks' share per scale: check seconds, job seconds, the median of the runs' shares.
+    assert "| scale | runs | checks (s) | jobs (s) | share (median of the runs) |" in text
+    assert "| 1M | 3 | 9.00 | 100.0 | 9.0% |" in text
+    assert "| 10M | 1 | 30.0 | 400.0 | 7.5% |" in text
     assert "| 10M | 1 | - | - | 300.0 | - | - | 50.0 | 6.00x | yes | - |" in text
-    assert "| default PySpark cold start + one action (no JVM tuning) | 3 | 15.0 | 1.25x |" in text
+    assert (
+        "| default PySpark cold start + one action (no JVM tuning) | 3 | 15.0 | 1.25x | - |"
+    ) in text
     assert "| 365 | 0 | 3 | - | - | - | - | 13.2 | 24.0 |" in text
     second = "| second (nothing changed) | 3 | 9.00 | 430 | 0 | GetPartitions 400, GetTables 30 |"
     assert second in text
     assert "| 1M | 130 | - | 2,100 | - | 2,100 | - | - | - | - |" in text  # peaks, MiB
     assert "| 1M | - | - | - | 5.00 | - | - | - | - |" in text  # bronze job parts
     assert "Bare script, median seconds per phase" not in text  # no phases recorded
-    assert "| `lakehouse run --domain importau`, real exports | 3 | 25.0 | 2.08x |" in text
-    bare = "| bare PySpark script of the same transforms, cold (real exports) | 3 | 18.0 | 1.50x |"
-    assert bare in text
-    assert "| the same bare script, and the same checks (real exports) | 3 | 20.0 | 1.67x |" in text
-    assert "bare PySpark script of the same transforms, cold (generated" not in text  # no runs
+    assert "| `lakehouse run --domain importau`, real exports | 3 | 25.0 | 2.08x | 1.39x |" in text
+    bare = "| bare PySpark script of the same transforms, cold (real exports) | 3 | 18.0 | 1.50x"
+    assert bare + " | 1.00x |" in text
+    checked = "| the same bare script, and the same checks (real exports) | 3 | 20.0 | 1.67x"
+    assert checked + " | 1.11x |" in text
+    sample = "| bare PySpark script of the same transforms, cold (generated sample, scale 30) |"
+    assert sample + " 3 | 13.0 | 1.08x | 1.00x |" in text
+    assert "the same bare script, and the same checks (generated" not in text  # not timed
     assert "then `lakehouse catalog export`" not in text  # no export timed
     assert "| 10M | 7,251,632 | 10,000,004 | 250.0 | this bench |" in text
     assert "## Errors" not in text
+
+
+def test_the_report_shows_the_warm_loop_and_where_its_time_went():
+    text = render(results())
+    assert "## Warm loop: one gold asset again, with the runner up" in text
+    assert f"`lakehouse run --select {SELECTION} --keep-runner`" in text
+    assert "left the local runner up (30.0 s)" in text
+    assert "The UI (`dagster dev`) is not measured." in text
+    assert "| whole command, spawn to exit | 5 | 2.75 | 2.50 | 3.50 |" in text
+    assert (
+        "| inside `lakehouse run` (the elapsed time it printed) | 4 | 1.85 | 1.50 | 2.40 |" in text
+    )
+    assert "| the gold step (its printed duration) | 4 | 1.05 | 0.90 | 1.40 |" in text
+    rest = "| the rest of `lakehouse run` (Dagster's import, definitions, planning, events) |"
+    assert rest + " 4 | 0.80 | 0.60 | 1.00 |" in text
+    outside = "| interpreter start, imports and exit (wall minus printed elapsed) | 4 | 1.00 |"
+    assert outside + " 0.95 | 1.10 |" in text
+    no_warm = render(BenchResults(warm=WarmResult(SELECTION, "generated sample, scale 30")))
+    assert "## Warm loop" not in no_warm  # a loop that timed no run has no table
 
 
 def test_failed_sections_are_listed_and_missing_sections_left_out():
@@ -166,3 +355,4 @@ def test_failed_sections_are_listed_and_missing_sections_left_out():
     assert "## Errors\n\n- scale 10M: the framework run exited with code 1; log x\n" in text
     assert "## Framework overhead" not in text
     assert "## Catalog export" not in text
+    assert "## Warm loop" not in text
