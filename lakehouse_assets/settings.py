@@ -47,7 +47,7 @@ class Settings:
             runner_dir=runner_dir,
             job_timeout_seconds=_number(env, "LAKEHOUSE_JOB_TIMEOUT_SECONDS", 3600),
             poll_interval_seconds=_number(
-                env, "LAKEHOUSE_POLL_SECONDS", 0.2 if target == "local" else 10
+                env, "LAKEHOUSE_POLL_SECONDS", 0.05 if target == "local" else 10
             ),
             keep_versions=int(_number(env, "LAKEHOUSE_KEEP_VERSIONS", 5)),
             transient_retries=_count(env, "LAKEHOUSE_TRANSIENT_RETRIES", 3),

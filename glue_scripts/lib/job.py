@@ -34,12 +34,16 @@ from glue_scripts.lib.spark_io import (
     rows_by_partition,
     write_files,
 )
-from glue_scripts.lib.tables import UNPARTITIONED, Manifest, TableStore, partition_values
+from glue_scripts.lib.tables import (
+    BUILT_FROM_FILE,
+    UNPARTITIONED,
+    Manifest,
+    TableStore,
+    partition_values,
+)
 
 # Name of the row-count query evaluated together with the rules.
 ROW_COUNTS = "row_counts"
-# Written into an output's snapshot folder (`TableStore.write_record`).
-BUILT_FROM_FILE = "_built_from.json"
 # Materialization metadata: seconds a write spent on its checks once its files were written.
 CHECK_SECONDS = "lakehouse/check_seconds"
 

@@ -28,6 +28,8 @@ from glue_scripts.lib.fs import FileSystem, filesystem_for, join, normalize_root
 
 UNPARTITIONED = ""
 MANIFEST_DIR = "_lakehouse/manifest"
+# A job's record of what an output's snapshot was built from (`TableStore.write_record`).
+BUILT_FROM_FILE = "_built_from.json"
 # How long a snapshot nobody committed is left alone by `cleanup`: longer than a job can run
 # (Glue's default job timeout is 48 hours).
 UNCOMMITTED_GRACE = timedelta(days=2)

@@ -22,7 +22,6 @@ from lakehouse_assets.factory import asset_key, business_tag_key, column_schema
 from lakehouse_assets.registry import Registry
 from lakehouse_assets.specs import TableSpec
 from lakehouse_assets.warehouse import sql
-from lakehouse_assets.warehouse.lake import LakeSnapshot
 from lakehouse_assets.warehouse.load import LoadResult
 from lakehouse_assets.warehouse.resource import Warehouse
 
@@ -103,6 +102,9 @@ def build_warehouse_asset(table: TableSpec, target: str = "local") -> AssetsDefi
         ],
     )
     def _warehouse_table(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator:
+        # Imported here: pyarrow would cost every Dagster process's start (and `lakehouse run`).
+        from lakehouse_assets.warehouse.lake import LakeSnapshot
+
         snapshot = LakeSnapshot.current(warehouse.lakehouse_root, table)
         loader = warehouse.open()
         context.log.info(

@@ -34,11 +34,10 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from glue_scripts.lib.fs import join, local_path, normalize_root
-from glue_scripts.lib.job import BUILT_FROM_FILE
-from glue_scripts.lib.tables import Manifest, TableStore, partition_values
+from glue_scripts.lib.tables import BUILT_FROM_FILE, Manifest, TableStore, partition_values
 from lakehouse_assets.domains.conversas import specs
 
-GOLD_DATABASE, GOLD_TABLE = "conversas_gold", "metricas_sessao"
+GOLD_DATABASE, GOLD_TABLE = specs.GOLD_DATABASE, specs.GOLD_TABLE
 DAY_COLUMN = "dia"
 VERSION_COLUMN = "versao_definicoes"
 OUTPUT_FOLDER = "ml-training-data"

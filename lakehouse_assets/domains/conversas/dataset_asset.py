@@ -8,6 +8,7 @@ file read back.
 """
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetCheckResult,
@@ -24,11 +25,14 @@ from dagster import (
 )
 from pydantic import Field
 
-from lakehouse_assets.domains.conversas import dataset
+from lakehouse_assets.domains.conversas import specs
 from lakehouse_assets.settings import Settings
 
+if TYPE_CHECKING:
+    from lakehouse_assets.domains.conversas import dataset
+
 DATASET_KEY = AssetKey(["conversas", "ml", "dataset_treinamento"])
-GOLD_KEY = AssetKey(["conversas", "gold", dataset.GOLD_TABLE])
+GOLD_KEY = AssetKey(["conversas", "gold", specs.GOLD_TABLE])
 ROWS_CHECK = "linhas_iguais_ao_gold"
 
 
@@ -51,10 +55,12 @@ def build_training_data_resource(settings: Settings) -> TrainingData:
     return TrainingData(lakehouse_root=settings.root)
 
 
-def rows_check(written: dataset.Dataset) -> AssetCheckResult:
+def rows_check(written: "dataset.Dataset") -> AssetCheckResult:
     """The written file's data rows against a count of the gold version it was read from."""
     gold = written.gold
-    file_rows = dataset.count_csv_rows(written.csv_uri)
+    from lakehouse_assets.domains.conversas.dataset import count_csv_rows
+
+    file_rows = count_csv_rows(written.csv_uri)
     gold_rows = gold.count(written.window)
     return AssetCheckResult(
         check_name=ROWS_CHECK,
@@ -97,8 +103,11 @@ def build_dataset_asset() -> AssetsDefinition:
     def dataset_treinamento(
         context: AssetExecutionContext, config: DatasetWindow, training_data: TrainingData
     ) -> Iterator:
-        window = dataset.parse_window(config.start, config.end)
-        written = dataset.write_dataset(training_data.lakehouse_root, window)
+        # Imported here: pyarrow would cost every Dagster process's start (and `lakehouse run`).
+        from lakehouse_assets.domains.conversas.dataset import parse_window, write_dataset
+
+        window = parse_window(config.start, config.end)
+        written = write_dataset(training_data.lakehouse_root, window)
         gold = written.gold
         context.log.info(
             f"{written.rows} session(s) of {window.name} from {gold.store.qualified_name} "
@@ -113,7 +122,7 @@ def build_dataset_asset() -> AssetsDefinition:
                 "conversas/window_start": window.start.isoformat(),
                 "conversas/window_end": window.end.isoformat(),
                 "conversas/gold_manifest_version": gold.manifest.version,
-                "conversas/definitions_version": dataset.DEFINITIONS_VERSION,
+                "conversas/definitions_version": specs.DEFINITIONS_VERSION,
             },
             check_results=[rows_check(written)],
         )

@@ -19,6 +19,8 @@ OWNER = "team:conversas-ml"
 TAGS = ("Machine Learning", "Agent Quality")
 # The version of the 48 definitions gold computes; change it with any change of a formula.
 DEFINITIONS_VERSION = "1"
+# The gold table the training dataset is cut from (dataset.py).
+GOLD_DATABASE, GOLD_TABLE = "conversas_gold", "metricas_sessao"
 # The per-run metrics the definitions read (input_tokens is not used).
 RUN_METRICS = ("total_tokens", "output_tokens", "time")
 
