@@ -28,3 +28,17 @@ def test_a_refused_command_exits_with_its_code(tmp_path):
     done = _lakehouse("run", "--landing", str(missing), root=tmp_path / "lake")
     assert done.returncode == 2
     assert done.stderr == f"landing folder {missing} does not exist; check the path\n"
+
+
+def test_a_local_run_imports_no_library_its_first_step_does_not_need():
+    # dagster-aws, pyarrow and PySpark cost about 1.4 s of import together: what a user waits
+    # for on every `lakehouse run` of one asset (the warm loop, docs/BENCHMARKING.md).
+    heavy = ("dagster_aws", "pyarrow", "pyspark", "pandas", "sqlalchemy")
+    probe = (
+        "import sys, lakehouse_assets.headless; "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout == "[]\n"
