@@ -27,7 +27,14 @@ class RunnerServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
     def start_in_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, name="runner-http", daemon=True)
+        # `shutdown` waits for the loop to look again: at the default half second, that was
+        # half of every `lakehouse run`'s wait for the runner to stop.
+        thread = threading.Thread(
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="runner-http",
+            daemon=True,
+        )
         thread.start()
         return thread
 
