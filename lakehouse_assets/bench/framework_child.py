@@ -7,9 +7,11 @@
 `run` calls the CLI's own `main` (what the `lakehouse` script calls) with `--keep-runner`, so
 that the runner's peak memory can be read before it stops, then stops the runner as `lakehouse
 run` does. It reports the run, the runner's start (process start -> ready, when the run
-started it), the Dagster steps' durations, the seconds the jobs spent on checks (the
-materializations' `lakehouse/check_seconds`), peak memory of the Dagster process (this one) and
-of the runner tree, and how long that bookkeeping took (the harness subtracts it).
+started it), the Dagster steps' durations, the seconds the jobs' check phases took (the
+materializations' `lakehouse/check_seconds`), the checks the run evaluated, peak memory of the
+Dagster process (this one) and of the runner tree, and how long that bookkeeping took (the
+harness subtracts it). With `--without-rules` the run's tables have no quality rules but those
+the ingestion computes anyway (`bench/without_rules.py`): the other side of the rules' A/B.
 `start-runner` starts a runner ahead of a warm measurement.
 """
 
@@ -62,9 +64,30 @@ def check_seconds(entries: Iterable) -> dict:
     }
 
 
+def checks_evaluated(entries: Iterable) -> list[list[str]]:
+    """The checks a run evaluated, from its `ASSET_CHECK_EVALUATION` entries: each as its
+    asset key's path and the check's name, once, sorted."""
+    found = set()
+    for entry in entries:
+        event = entry.dagster_event
+        if event is None or event.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        evaluation = event.asset_check_evaluation_data
+        found.add((*evaluation.asset_key.path, evaluation.check_name))
+    return [list(check) for check in sorted(found)]
+
+
+def unexpected_checks(facts: dict, allowed: set[tuple[str, ...]]) -> list[str]:
+    """The checks a run evaluated (`run_facts`) that are not among `allowed` (asset key path
+    and check name): from the run's own events, the proof that a run without rules had its
+    jobs evaluate none, since a job evaluates exactly the rules its specs carry."""
+    evaluated = {tuple(check) for check in facts.get("checks_evaluated", [])}
+    return sorted("/".join(check) for check in evaluated - allowed)
+
+
 def run_facts(instance=None) -> dict:
-    """Durations of the steps of this process's Dagster run (the instance's latest run) and
-    the seconds its jobs spent on checks."""
+    """Durations of the steps of this process's Dagster run (the instance's latest run), the
+    seconds its jobs' check phases took and the checks it evaluated."""
     from dagster import DagsterEventType, DagsterInstance
 
     instance = instance or DagsterInstance.get()
@@ -79,6 +102,7 @@ def run_facts(instance=None) -> dict:
         if s.start_time is not None and s.end_time is not None
     ]
     materializations = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)
+    checks = instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
     return {
         "run_id": run_id,
         "start": stats.start_time,
@@ -86,6 +110,7 @@ def run_facts(instance=None) -> dict:
         "steps": {s.step_key: s.end_time - s.start_time for s in timed},
         "step_starts": {s.step_key: s.start_time for s in timed},
         **check_seconds(materializations),
+        "checks_evaluated": checks_evaluated(checks),
     }
 
 
@@ -99,6 +124,12 @@ def _run(args: argparse.Namespace) -> int:
     report: dict = {"prestarted_runner": before is not None}
     born = started_at(os.getpid())
     report.update(born=born, python_start=entered - born if born else None)
+    allowed = None
+    if args.without_rules:
+        from lakehouse_assets.bench.without_rules import install, rule_names
+
+        allowed = rule_names(install())
+        report["without_rules"] = {"rules_kept": sorted("/".join(r) for r in allowed)}
     start = time.perf_counter()
     try:
         code = cli.main([*args.lakehouse, "--keep-runner"])
@@ -115,6 +146,9 @@ def _run(args: argparse.Namespace) -> int:
                 report["runner_ready_at"] = info["ready_at"]
         report["dagster_memory_mb"] = vm_hwm_mb("self")
         report["dagster"] = run_facts()
+        if allowed is not None:
+            unexpected = unexpected_checks(report["dagster"], allowed)
+            report["without_rules"]["unexpected_checks"] = unexpected
         report["bookkeeping_seconds"] = time.perf_counter() - booked
     finally:
         if not args.keep_runner:
@@ -147,6 +181,11 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--result", required=True)
     parser.add_argument("--keep-runner", action="store_true", help="leave the runner up")
     parser.add_argument("--idle-timeout", type=float, default=3600)
+    parser.add_argument(
+        "--without-rules",
+        action="store_true",
+        help="run the graph without its quality rules (the rules' A/B)",
+    )
     args = parser.parse_args(own)
     args.lakehouse = lakehouse
     return _run(args) if args.mode == "run" else _start_runner(args)

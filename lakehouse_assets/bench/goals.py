@@ -127,15 +127,21 @@ def small_graph(results: BenchResults) -> list[Goal]:
 
 
 def checks_share(results: BenchResults, items: int = 10_000_000, name: str = "10M") -> Goal:
-    """The share of the framework's jobs' time spent evaluating the tables' rules."""
+    """The share of the framework's jobs' time the tables' rules cost: the jobs' time with
+    them minus without them (the same run in the same bench), over the time with them.
+
+    Not the summed check phases: the bronze job loads its tables in parallel threads, so
+    their check phases overlap each other and other tables' writes."""
     scale = results.scale(items)
     value = scale.check_share if scale else None
     measured = "-" if value is None else f"{value * 100:.1f}%"
     if value is not None:
-        checks = median(scale.framework_check_seconds)
         jobs = median(scale.framework_job_seconds)
-        runs = len(scale.framework_check_seconds)
-        measured += f" ({checks:.1f} s of {jobs:.1f} s of jobs, n={runs})"
+        runs = f"{len(scale.framework_job_seconds)} vs {len(scale.without_rules_job_seconds)}"
+        measured += (
+            f" ({scale.rules_seconds:.1f} s of {jobs:.1f} s of jobs; the rules' marginal cost, "
+            f"with vs without rules, n={runs})"
+        )
     return Goal(
         f"time the framework's jobs spend on checks, full graph, {name} items",
         f"at most {CHECK_SHARE_LIMIT:.0%} of the jobs' time",

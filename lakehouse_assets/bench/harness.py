@@ -79,6 +79,9 @@ def _scale(ctx: Context, results: BenchResults, items: int) -> None:
             # Memory alone needs one run of each side; the overhead needs the median of several.
             count = options.runs_at(items) if options.wants("overhead") else 1
             lake = overhead.measure_scale(ctx, data, sc, count)
+        if options.wants("overhead"):
+            # The checks' share: the rules' marginal cost, the same run without them.
+            overhead.measure_without_rules(ctx, data, sc, options.without_rules_runs, lake)
         if options.wants("duckdb"):
             engines.measure_scale(ctx, data, sc, lake, options.runs_at(items))
     # The logs stay for reading; the tables (gigabytes at 10M items) go.

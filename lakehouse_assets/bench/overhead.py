@@ -1,4 +1,5 @@
-"""The full ImportAu graph through the framework vs the same transforms as one bare script."""
+"""The full ImportAu graph through the framework vs the same transforms as one bare script,
+and the same graph without its quality rules (what the rules cost the jobs)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ def _record(sc: ScaleResult, kind: str, run: runs.Measured) -> None:
         sc.bare_checks.append(run.checks)
     if run.warm is not None:
         getattr(sc, f"{kind}_warm").append(run.warm)
-    if run.check_seconds is not None and run.job_seconds:
-        sc.framework_check_seconds.append(run.check_seconds)
+    if kind == "framework" and run.job_seconds:
         sc.framework_job_seconds.append(run.job_seconds)
+        if run.check_seconds is not None:
+            sc.framework_check_seconds.append(run.check_seconds)
     add(getattr(sc, f"{kind}_parts"), run.parts)
     for name, peak in run.memory.items():
         if peak is not None:
@@ -63,3 +65,37 @@ def measure_scale(ctx: runs.Context, data: GeneratedData, sc: ScaleResult, count
             shutil.rmtree(lake, ignore_errors=True)  # keep one lake per scale on disk
         lake = fw_dir / "lake"
     return lake
+
+
+def _record_without_rules(sc: ScaleResult, run: runs.Measured) -> None:
+    sc.without_rules_cold.append(run.cold)
+    add(sc.without_rules_parts, run.parts)
+    if run.job_seconds:
+        sc.without_rules_job_seconds.append(run.job_seconds)
+
+
+def measure_without_rules(
+    ctx: runs.Context, data: GeneratedData, sc: ScaleResult, count: int, lake: Path | None
+) -> None:
+    """`count` cold framework runs of the same data and load date without the tables' rules,
+    each in a fresh root, `DAGSTER_HOME` and runner folder; their silver and gold are
+    compared with `lake` (a run with the rules), so both sides provably did the same work."""
+    base = ctx.work / "runs" / sc.label
+    for run in range(count):
+        run_dir = runs.fresh(base / f"without-rules-{run}")
+        args = [*framework_args(data.landing, run_dir / "lake"), "--load-date", LOAD_DATE]
+        measured = runs.framework(ctx, run_dir, args, without_rules=True)
+        _record_without_rules(sc, measured)
+        same = ""
+        if lake is not None:
+            differ = outputs.compare(
+                outputs.framework_files(str(lake)), outputs.framework_files(str(run_dir / "lake"))
+            )
+            sc.without_rules_differ = sorted(set(sc.without_rules_differ or []) | set(differ))
+            same = f", same output as with rules: {'yes' if not differ else 'NO'}"
+        jobs = f"{measured.job_seconds:.1f} s" if measured.job_seconds else "-"
+        ctx.progress(
+            f"  {sc.label} without rules {run + 1}/{count}: framework {measured.cold:.1f} s, "
+            f"jobs {jobs}{same}"
+        )
+        shutil.rmtree(run_dir / "lake", ignore_errors=True)

@@ -60,6 +60,13 @@ def times(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
+def signed(value: float | None) -> str:
+    """Seconds that may be negative (a difference within the runs' noise)."""
+    if value is None:
+        return "-"
+    return f"{value:+.2f}" if abs(value) < 10 else f"{value:+.1f}"
+
+
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.1f}%"
 
@@ -97,25 +104,33 @@ def overhead(results: BenchResults) -> str:
             )
         )
     headers = ("scale", "items", "JIT", "runs", "framework cold (s)", "bare cold (s)")
-    headers += ("ratio cold", "bare + same checks (s)", "ratio to it", "checks' share of jobs")
+    headers += ("ratio cold", "bare + same checks (s)", "ratio to it")
+    headers += ("checks' share of jobs (with vs without rules)",)
     headers += ("framework warm (s)", "bare warm (s)", "ratio warm", "same silver/gold")
     return table(headers, rows)
 
 
 def check_share(results: BenchResults) -> str:
-    """Per scale, what the framework's jobs spent on checks against the jobs' whole time."""
+    """Per scale, the jobs' time with and without the tables' rules, the difference (the
+    rules' marginal cost) and its share; the summed check phases as information."""
     rows = [
         (
             sc.label,
-            len(sc.framework_check_seconds),
-            secs(median(sc.framework_check_seconds)),
+            len(sc.framework_job_seconds),
             secs(median(sc.framework_job_seconds)),
+            len(sc.without_rules_job_seconds),
+            secs(median(sc.without_rules_job_seconds)),
+            signed(sc.rules_seconds),
             percent(sc.check_share),
+            secs(median(sc.framework_check_seconds)),
+            agree(sc.without_rules_differ),
         )
         for sc in results.scales
-        if sc.framework_check_seconds
+        if sc.without_rules_job_seconds or sc.framework_check_seconds
     ]
-    headers = ("scale", "runs", "checks (s)", "jobs (s)", "share (median of the runs)")
+    headers = ("scale", "runs with rules", "jobs with rules (s)", "runs without rules")
+    headers += ("jobs without rules (s)", "difference (s)", "share of the jobs with rules")
+    headers += ("check phases, summed wall-clock (s)", "same silver/gold without rules")
     return table(headers, rows)
 
 

@@ -31,13 +31,6 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
-def paired_share(parts: list[float], wholes: list[float]) -> float | None:
-    """The median of the runs' shares `part / whole` (runs paired in order)."""
-    if not parts or len(parts) != len(wholes):
-        return None
-    return median([ratio(p, w) for p, w in zip(parts, wholes, strict=True)])
-
-
 @dataclass
 class ScaleResult:
     """One scale (order items): framework vs bare, memory, and Spark vs DuckDB."""
@@ -58,11 +51,21 @@ class ScaleResult:
     # The bare script's checks of its outputs (the specs' rules), not in `bare_cold`.
     bare_checks: list[float] = field(default_factory=list)
     outputs_differ: list[str] | None = None
-    # Per framework run: the seconds its jobs spent evaluating the tables' rules (the sum of
-    # the materializations' `lakehouse/check_seconds`), and the sum of its steps' durations
-    # (the first step without its wait for the runner). Left empty when the jobs report none.
-    framework_check_seconds: list[float] = field(default_factory=list)
+    # Per framework run: the jobs' time, the sum of its steps' durations (the first step
+    # without its wait for the runner), and the wall-clock seconds of its check phases (the
+    # sum of the materializations' `lakehouse/check_seconds`; left out when the jobs report
+    # none). Check phases of tables loaded in parallel overlap each other and other writes,
+    # so their sum is information, not the checks' cost.
     framework_job_seconds: list[float] = field(default_factory=list)
+    framework_check_seconds: list[float] = field(default_factory=list)
+    # The same graph, data and load date run without the tables' rules
+    # (`bench/without_rules.py`): each run's jobs' time, cold seconds and parts (as
+    # `framework_parts`: each job's cost of the rules is there to read), and whether its
+    # silver and gold differ from the framework's (None: not compared).
+    without_rules_job_seconds: list[float] = field(default_factory=list)
+    without_rules_cold: list[float] = field(default_factory=list)
+    without_rules_parts: dict[str, list[float]] = field(default_factory=dict)
+    without_rules_differ: list[str] | None = None
     memory_mb: dict[str, list[float]] = field(default_factory=dict)
     spark_silver_gold: list[float] = field(default_factory=list)
     duckdb_silver_gold: list[float] = field(default_factory=list)
@@ -77,9 +80,16 @@ class ScaleResult:
         return self.rows.get("itens_pedido", 0)
 
     @property
+    def rules_seconds(self) -> float | None:
+        """The rules' marginal cost: the median jobs' time with them minus without them."""
+        with_rules = median(self.framework_job_seconds)
+        without = median(self.without_rules_job_seconds)
+        return None if with_rules is None or without is None else with_rules - without
+
+    @property
     def check_share(self) -> float | None:
-        """The median share of the jobs' time spent on checks."""
-        return paired_share(self.framework_check_seconds, self.framework_job_seconds)
+        """The share of the jobs' time the rules cost: (with - without) / with, medians."""
+        return ratio(self.rules_seconds, median(self.framework_job_seconds))
 
 
 @dataclass

@@ -103,7 +103,7 @@ class Measured:
     memory: dict[str, float | None]
     # The bare script's checks of its outputs, timed apart and not in `cold` or `warm`.
     checks: float | None = None
-    # The framework's: seconds its jobs spent on checks (None when they report none), and
+    # The framework's: seconds its jobs' check phases took (None when they report none), and
     # the sum of its steps' durations (the first step without its wait for the runner).
     check_seconds: float | None = None
     job_seconds: float | None = None
@@ -132,14 +132,17 @@ def framework(
     lakehouse_args: Sequence[str],
     extra_env: Mapping[str, str] | None = None,
     keep_runner: bool = False,
+    without_rules: bool = False,
 ) -> Measured:
-    """`lakehouse run ...` through `framework_child`; `keep_runner` leaves the runner up."""
+    """`lakehouse run ...` through `framework_child`; `keep_runner` leaves the runner up;
+    `without_rules` runs the graph without its quality rules (`bench/without_rules.py`)."""
     from lakehouse_assets.local_runner.process import stop_runner
 
     home, runner = run_dir / "dagster_home", run_dir / "runner"
     home.mkdir(parents=True, exist_ok=True)
     env = {"DAGSTER_HOME": str(home), "LAKEHOUSE_RUNNER_DIR": str(runner), **(extra_env or {})}
     args = ["run", "--runner-dir", str(runner)] + (["--keep-runner"] if keep_runner else [])
+    args += ["--without-rules"] if without_rules else []
     try:
         run = ctx.child(
             run_dir,
@@ -154,6 +157,8 @@ def framework(
     report = run.report
     if report.get("returncode") != 0:
         raise BenchError(run.failure("`lakehouse run` (it reported a failed Dagster run)"))
+    if without_rules:
+        stripped_run(report, run)
     dagster = report.get("dagster") or {}
     steps = dict(dagster.get("steps") or {})
     start = report.get("runner_start_seconds")
@@ -173,6 +178,22 @@ def framework(
     memory = {"dagster_process": report.get("dagster_memory_mb"), **_runner_memory(report)}
     jobs = sum(steps.values()) if steps else None
     return Measured(cold, warm, parts, memory, None, dagster.get("check_seconds"), jobs)
+
+
+def stripped_run(report: dict, run: ChildRun) -> None:
+    """Refuse a run meant to be without rules whose jobs evaluated one anyway: it would
+    measure the rules' cost at zero."""
+    info = report.get("without_rules")
+    if info is None or "unexpected_checks" not in info:
+        raise BenchError(
+            f"the framework run without rules did not report the rules it kept; log {run.log}"
+        )
+    if info["unexpected_checks"]:
+        checks = ", ".join(info["unexpected_checks"])
+        raise BenchError(
+            f"the framework run without rules evaluated rules it should not have ({checks}): "
+            f"its jobs did not receive the specs without rules; log {run.log}"
+        )
 
 
 def split_memory(tree: dict[str, float], pid: int | None, prefix: str) -> dict[str, float | None]:

@@ -1,10 +1,13 @@
-"""The seconds a framework run's jobs spent on checks, read from a real Dagster instance's
-event log, and how they reach the checks' share of a scale."""
+"""What a framework run reports of its checks, read from a real Dagster instance's event
+log (the check phases' seconds, the checks evaluated), and the checks' share of a scale: the
+rules' marginal cost, the jobs' time with the rules against the same run without them."""
 
 from __future__ import annotations
 
 import pytest
 from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
     AssetSpec,
     DagsterEventType,
     DagsterInstance,
@@ -14,10 +17,16 @@ from dagster import (
     multi_asset,
 )
 
-from lakehouse_assets.bench.framework_child import CHECK_SECONDS, check_seconds, run_facts
-from lakehouse_assets.bench.overhead import _record
+from lakehouse_assets.bench.framework_child import (
+    CHECK_SECONDS,
+    check_seconds,
+    run_facts,
+    unexpected_checks,
+)
+from lakehouse_assets.bench.overhead import _record, _record_without_rules
+from lakehouse_assets.bench.procs import ChildRun
 from lakehouse_assets.bench.results import ScaleResult
-from lakehouse_assets.bench.runs import Measured
+from lakehouse_assets.bench.runs import BenchError, Measured, stripped_run
 from lakehouse_assets.dagster_home import ensure_dagster_home
 
 BRONZE = "importau_bronze_ingest"
@@ -44,6 +53,20 @@ def silver():
 @multi_asset(name=SILVER, specs=[FATO])
 def silver_without_check_seconds():
     yield MaterializeResult(asset_key=FATO.key, metadata={"dagster/row_count": 3})
+
+
+@multi_asset(
+    name=SILVER,
+    specs=[FATO],
+    check_specs=[
+        AssetCheckSpec("chave_unica", asset=FATO.key),
+        AssetCheckSpec("linhas_conservadas", asset=FATO.key),
+    ],
+)
+def silver_with_checks():
+    yield MaterializeResult(asset_key=FATO.key, metadata={CHECK_SECONDS: 0.75})
+    yield AssetCheckResult(asset_key=FATO.key, check_name="chave_unica", passed=True)
+    yield AssetCheckResult(asset_key=FATO.key, check_name="linhas_conservadas", passed=True)
 
 
 @pytest.fixture
@@ -84,17 +107,66 @@ def test_a_run_whose_jobs_report_no_check_seconds_is_not_measured_at_zero(instan
     }
 
 
+def test_the_checks_a_run_evaluated_tell_whether_its_jobs_had_rules(instance):
+    assert materialize([bronze, silver_with_checks], instance=instance).success
+    facts = run_facts(instance)
+    fato = ["importau", "silver", "fato_pedido_correlacionado"]
+    assert facts["checks_evaluated"] == [[*fato, "chave_unica"], [*fato, "linhas_conservadas"]]
+    # A run without rules may evaluate the kept (ingestion) rules only.
+    kept = {(*fato, "linhas_conservadas")}
+    assert unexpected_checks(facts, kept) == [
+        "importau/silver/fato_pedido_correlacionado/chave_unica"
+    ]
+    assert unexpected_checks(facts, kept | {(*fato, "chave_unica")}) == []
+    assert materialize([bronze], instance=instance).success
+    assert run_facts(instance)["checks_evaluated"] == []
+
+
+def _child(report: dict, tmp_path) -> ChildRun:
+    return ChildRun(0, 10.0, 100.0, report, tmp_path / "run.log")
+
+
+def test_a_run_without_rules_whose_jobs_checked_a_rule_fails_the_measure(tmp_path):
+    stripped_run(
+        {"without_rules": {"rules_kept": [], "unexpected_checks": []}}, _child({}, tmp_path)
+    )
+    with pytest.raises(
+        BenchError, match=r"evaluated rules it should not have \(a/b/c/chave_unica\)"
+    ):
+        report = {"without_rules": {"unexpected_checks": ["a/b/c/chave_unica"]}}
+        stripped_run(report, _child(report, tmp_path))
+    with pytest.raises(BenchError, match="did not report the rules it kept"):
+        stripped_run({}, _child({}, tmp_path))  # a child that never stripped the rules
+
+
 def _framework(check: float | None, jobs: float | None) -> Measured:
     return Measured(100.0, 90.0, {}, {}, None, check, jobs)
 
 
-def test_the_share_of_a_scale_is_the_median_of_its_runs_shares():
+def test_the_share_of_a_scale_is_the_rules_marginal_cost_over_the_jobs_with_rules():
     sc = ScaleResult(items=1_000_000, label="1M")
-    for check, jobs in ((8.0, 100.0), (30.0, 200.0), (9.0, 90.0)):  # 8%, 15%, 10%
+    # With rules, the jobs take 100, 120 and 110 s (median 110); their check phases summed
+    # 60 s or more: overlapping wall-clock seconds, not the share.
+    for check, jobs in ((60.0, 100.0), (70.0, 120.0), (None, 110.0)):
         _record(sc, "framework", _framework(check, jobs))
+    assert sc.check_share is None  # nothing to compare with yet
+    _record_without_rules(
+        sc, Measured(80.0, 70.0, {"importau_bronze_ingest": 40.0}, {}, None, None, 99.0)
+    )
+    assert sc.rules_seconds == pytest.approx(11.0)
     assert sc.check_share == pytest.approx(0.10)
-    # A run whose jobs reported no check seconds adds nothing, so the lists stay paired.
-    _record(sc, "framework", _framework(None, 95.0))
-    assert (len(sc.framework_check_seconds), len(sc.framework_job_seconds)) == (3, 3)
-    assert len(sc.framework_cold) == 4
+    _record_without_rules(sc, _framework(None, 95.0))  # median of 99 and 95: 97
+    assert sc.check_share == pytest.approx(13 / 110)
+    assert sc.framework_job_seconds == [100.0, 120.0, 110.0]
+    assert sc.framework_check_seconds == [60.0, 70.0]  # a run that reported none adds none
+    assert (sc.without_rules_job_seconds, sc.without_rules_cold) == ([99.0, 95.0], [80.0, 100.0])
+    assert sc.without_rules_parts == {"importau_bronze_ingest": [40.0]}
+    # The bare script's runs are no jobs' time.
+    _record(sc, "bare", Measured(50.0, 40.0, {}, {}, 5.0))
+    assert len(sc.framework_job_seconds) == 3
+    # Faster with the rules than without (noise at small scales): a negative share.
+    noisy = ScaleResult(items=10_000, label="10k")
+    _record(noisy, "framework", _framework(1.0, 20.0))
+    _record_without_rules(noisy, _framework(None, 21.0))
+    assert noisy.check_share == pytest.approx(-0.05)
     assert ScaleResult(items=10, label="10").check_share is None

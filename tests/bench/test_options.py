@@ -65,12 +65,14 @@ def test_defaults_measure_every_section_at_three_scales():
     assert [chosen.runs_at(n) for n in chosen.scales] == [3, 2, 1]
     assert chosen.fixed_runs == 3
     assert chosen.warm_runs == 5  # a warm run takes seconds
+    assert chosen.without_rules_runs == 1  # the other side of the checks' share, per scale
 
 
 def test_explicit_runs_apply_to_every_scale_and_section():
     chosen = options("--scales", "10k,10M", "--runs", "2", "--history", "3,6")
     assert [chosen.runs_at(n) for n in chosen.scales] == [2, 2]
     assert (chosen.fixed_runs, chosen.warm_runs, chosen.history) == (2, 2, [3, 6])
+    assert chosen.without_rules_runs == 2
 
 
 def test_only_keeps_the_canonical_order():
