@@ -176,7 +176,11 @@ class DeadlineGlueClient(PipesClient, TreatAsResourceParam):
         job_run = response["JobRun"]
         run_id, job_name = job_run.get("Id"), job_run.get("JobName")
         # The keys dagster-aws's client reports, so that runs read the same either way.
-        metadata: dict[str, Any] = {"AWS Glue Job Run ID": run_id, "AWS Glue Job Name": job_name}
+        metadata: dict[str, Any] = {}
+        if run_id:
+            metadata["AWS Glue Job Run ID"] = run_id
+        if job_name:
+            metadata["AWS Glue Job Name"] = job_name
         region = self._client.meta.region_name
         # The local runner has no console; a link to AWS's would point nowhere.
         if region != "local" and run_id and job_name:
