@@ -57,9 +57,9 @@ def build_training_data_resource(settings: Settings) -> TrainingData:
 
 def rows_check(written: "dataset.Dataset") -> AssetCheckResult:
     """The written file's data rows against a count of the gold version it was read from."""
-    gold = written.gold
-    from lakehouse_assets.domains.conversas.dataset import count_csv_rows
+    from lakehouse_assets.domains.conversas.dataset import count_csv_rows  # pyarrow: see below
 
+    gold = written.gold
     file_rows = count_csv_rows(written.csv_uri)
     gold_rows = gold.count(written.window)
     return AssetCheckResult(

@@ -438,7 +438,7 @@ def _failed_rows(condition: str) -> str:
 METRICAS_SESSAO = TableSpec(
     domain=DOMAIN,
     layer="gold",
-    name="metricas_sessao",
+    name=GOLD_TABLE,
     description=(
         "One row per chat-agent session: the 48 metrics a model of misbehaving agents is "
         "trained on (tokens, execution time, tool calls, speed, failures), computed exactly "
