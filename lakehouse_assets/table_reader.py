@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 from glue_scripts.lib.fs import local_path, normalize_root
 from glue_scripts.lib.tables import (
     UNPARTITIONED,
-    Manifest,
     PartitionEntry,
     TableStore,
+    TableVersion,
     partition_values,
 )
 
@@ -31,7 +31,7 @@ class PublishedTable:
 
     def __init__(self, root: str, database: str, table: str):
         self.store = TableStore(normalize_root(root), database, table)
-        self.manifest: Manifest = self.store.require_current()
+        self.manifest: TableVersion = self.store.require_current()
 
     @property
     def name(self) -> str:

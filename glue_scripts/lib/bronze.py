@@ -19,7 +19,7 @@ from glue_scripts.lib.job import ExtraChecks, GlueJob
 from glue_scripts.lib.landing import LandingError, find_source_files
 from glue_scripts.lib.parallel import run_concurrently
 from glue_scripts.lib.quality import THIS, CheckOutcome, outcome
-from glue_scripts.lib.spark_io import WrittenSnapshot, private_session, write_snapshot
+from glue_scripts.lib.spark_io import WrittenSnapshot, arrow_schema, private_session, write_snapshot
 from glue_scripts.lib.tables import TableStore, new_snapshot_id, partition_name
 
 QUARANTINE_SUFFIX = "__quarantine"
@@ -260,6 +260,7 @@ class _StagedQuarantine:
     snapshot: str
     partition: str
     rows: dict[str, int]
+    schema: Any
 
 
 def _stage_quarantine(job: GlueJob, table: str, frame, expected: int) -> _StagedQuarantine:
@@ -271,20 +272,26 @@ def _stage_quarantine(job: GlueJob, table: str, frame, expected: int) -> _Staged
     database, name = table.split(".", 1)
     partition = LOAD_DATE_COLUMN
     store = TableStore(job.root, database, name + QUARANTINE_SUFFIX)
+    rejected = frame.select(*QUARANTINE_COLUMNS, partition)
     if expected:
-        written = write_snapshot(frame.select(*QUARANTINE_COLUMNS, partition), store, (partition,))
+        written = write_snapshot(rejected, store, (partition,))
         snapshot, rows = written.snapshot, dict(written.rows_by_partition)
     else:
         snapshot, rows = new_snapshot_id(), {}
     for load_date in load_dates(job):
         rows.setdefault(partition_name((partition,), (load_date,)), 0)
-    return _StagedQuarantine(store, snapshot, partition, rows)
+    return _StagedQuarantine(store, snapshot, partition, rows, arrow_schema(rejected))
 
 
 def _commit_quarantine(job: GlueJob, table: str, staged: _StagedQuarantine) -> None:
     store = staged.store
     store.commit(
-        staged.snapshot, (staged.partition,), staged.rows, replace_all=False, run_id=job.run_id
+        staged.snapshot,
+        (staged.partition,),
+        staged.rows,
+        replace_all=False,
+        run_id=job.run_id,
+        schema=staged.schema,
     )
     store.cleanup(job.keep_versions)
     quarantined = sum(staged.rows.values())

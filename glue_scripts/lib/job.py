@@ -26,10 +26,11 @@ from glue_scripts.lib.quality import CheckOutcome
 from glue_scripts.lib.schema import SchemaMismatchError, conform, in_spec_order, mismatches
 from glue_scripts.lib.spark_io import (
     WrittenSnapshot,
+    arrow_schema,
     count_query,
     get_spark,
     private_session,
-    read_folders,
+    read_files,
     read_schema,
     rows_by_partition,
     write_files,
@@ -37,8 +38,8 @@ from glue_scripts.lib.spark_io import (
 from glue_scripts.lib.tables import (
     BUILT_FROM_FILE,
     UNPARTITIONED,
-    Manifest,
     TableStore,
+    TableVersion,
     partition_values,
 )
 
@@ -83,7 +84,7 @@ class GlueJob:
         self.spark = private_session(get_spark(name))
         self.reads: dict[str, int] = {}
         # The version of each input `read` gave, for a job that records what it was built from.
-        self.read_manifests: dict[str, Manifest] = {}
+        self.read_manifests: dict[str, TableVersion] = {}
         # Views that hold one row per key (the states `read_latest` registers): counting
         # their distinct keys is counting their rows.
         self._unique_views: dict[str, tuple[str, ...]] = {}
@@ -118,13 +119,13 @@ class GlueJob:
         store = self.store(table)
         manifest = store.require_current()
         uris = store.data_uris(manifest)
-        frame = read_folders(self.spark, store, uris, empty=self.read_schema(table))
+        frame = read_files(self.spark, store, uris, empty=self.read_schema(table))
         self.reads[table] = manifest.version
         self.read_manifests[table] = manifest
         view = table.split(".")[-1]
         frame.createOrReplaceTempView(view)
         self._unique_views.pop(view, None)
-        self.log.info(f"read {table} (manifest v{manifest.version}, {manifest.rows} rows)")
+        self.log.info(f"read {table} (version {manifest.version}, {manifest.rows} rows)")
         return frame
 
     def read_schema(self, table: str) -> str | None:
@@ -160,7 +161,7 @@ class GlueJob:
         result.frame.createOrReplaceTempView(view)
         self._unique_views[view] = tuple(keys)
         self.log.info(
-            f"read latest of {table} by {', '.join(keys)} (manifest v{manifest.version}): "
+            f"read latest of {table} by {', '.join(keys)} (version {manifest.version}): "
             f"{result.how}"
         )
         return result
@@ -303,8 +304,6 @@ class GlueJob:
             **plan.metadata(committed_rows),
             CHECK_SECONDS: {"type": "float", "raw_value": check_seconds},
         }
-        if built_from is not None:
-            store.write_record(written.snapshot, BUILT_FROM_FILE, built_from)
         if plan.once and not committed_rows:
             store.discard(written.snapshot)
             self._report_unchanged(table, plan.previous, outcomes, extra_metadata)
@@ -316,9 +315,11 @@ class GlueJob:
             replace_all=replace_all or not partition_by,
             run_id=self.run_id,
             watermarks=watermarks,
+            records=None if built_from is None else {BUILT_FROM_FILE: dict(built_from)},
+            schema=arrow_schema(data),
             **plan.commit_options(store, written.snapshot, committed_rows),
         )
-        removed = store.cleanup(self.keep_versions)
+        removed = store.cleanup(self.keep_versions, expire=not plan.once)
         if removed:
             self.log.info(f"{table}: removed {len(removed)} snapshot(s) past retention")
         partitions = [p for p in committed_rows if p != UNPARTITIONED]
@@ -342,7 +343,7 @@ class GlueJob:
                 metadata=metadata, data_version=written.snapshot, asset_key=asset_key
             )
         self.report_checks(table, outcomes)
-        self.log.info(f"published {table}: {written.rows} row(s), manifest v{manifest.version}")
+        self.log.info(f"published {table}: {written.rows} row(s), version {manifest.version}")
 
     def _kept_partitions(
         self,
@@ -374,7 +375,7 @@ class GlueJob:
     def _report_unchanged(
         self,
         table: str,
-        previous: Manifest | None,
+        previous: TableVersion | None,
         outcomes: Sequence[CheckOutcome],
         extra_metadata: Mapping[str, Any],
     ) -> None:

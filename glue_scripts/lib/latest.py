@@ -39,7 +39,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.local_rows import local_rows
-from glue_scripts.lib.spark_io import read_table, write_snapshot
+from glue_scripts.lib.spark_io import arrow_schema, read_table, write_snapshot
 from glue_scripts.lib.tables import TableStore, partition_name, partition_values
 from glue_scripts.lib.transforms import LOAD_ORDER, latest_by_key
 
@@ -319,8 +319,14 @@ class _Merge:
         frame = frame.withColumn(WEEK, week_of(F.col(self.load))).repartition(WEEK)
         written = write_snapshot(frame, self.state, (WEEK,))
         rows = {name: 0 for name in rewritten} | written.rows_by_partition
-        self.state.write_record(written.snapshot, CONSUMED_FILE, live)
-        self.state.commit(written.snapshot, (WEEK,), rows, replace_all=replace_all)
+        self.state.commit(
+            written.snapshot,
+            (WEEK,),
+            rows,
+            replace_all=replace_all,
+            records={CONSUMED_FILE: live},
+            schema=arrow_schema(written.data),
+        )
         self.committed = written.snapshot
         self.state.cleanup(keep_versions)
 

@@ -21,8 +21,8 @@ from pyspark.sql import DataFrame, SparkSession
 
 from glue_scripts.lib.job import GlueJob
 from glue_scripts.lib.previous import previous_output
-from glue_scripts.lib.spark_io import read_folders
-from glue_scripts.lib.tables import Manifest, TableStore
+from glue_scripts.lib.spark_io import read_files
+from glue_scripts.lib.tables import TableStore, TableVersion
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class PartitionDelta:
     changed: tuple[str, ...]
 
 
-def recorded(manifest: Manifest) -> dict[str, Any]:
+def recorded(manifest: TableVersion) -> dict[str, Any]:
     """What to record of an input's version to find its changes later."""
     return {
         "version": manifest.version,
@@ -45,7 +45,7 @@ def recorded(manifest: Manifest) -> dict[str, Any]:
 
 
 def since(
-    spark: SparkSession, store: TableStore, built_from: Any, current: Manifest
+    spark: SparkSession, store: TableStore, built_from: Any, current: TableVersion
 ) -> tuple[PartitionDelta | None, str]:
     """The changes of the input between the recorded version and `current`; (None, why) when
     they cannot be told or are not worth telling."""
@@ -67,8 +67,8 @@ def since(
         return None, f"the version of {store.qualified_name} it was built from is past retention"
     after = store.data_uris(current, list(changed))
     delta = PartitionDelta(
-        before=read_folders(spark, store, before) if before else None,
-        after=read_folders(spark, store, after) if after else None,
+        before=read_files(spark, store, before) if before else None,
+        after=read_files(spark, store, after) if after else None,
         changed=changed,
     )
     return delta, ""

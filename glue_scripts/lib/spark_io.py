@@ -36,6 +36,8 @@ def configured(spark: SparkSession) -> SparkSession:
     # A date or time the pattern does not match is invalid (a quarantine row), not an error
     # asking which parser generation to use.
     spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+    # Iceberg reads timestamps as 64-bit microseconds, not Spark's default INT96.
+    spark.conf.set("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     return spark
 
 
@@ -47,19 +49,19 @@ def read_table(
     empty: str | None = None,
 ) -> DataFrame:
     """The table's current data (or only the named partitions), partition columns included;
-    `empty` as in `read_folders`."""
-    return read_folders(spark, store, store.current_data_uris(partitions), empty=empty)
+    `empty` as in `read_files`."""
+    return read_files(spark, store, store.current_data_uris(partitions), empty=empty)
 
 
-def read_folders(
+def read_files(
     spark: SparkSession, store: TableStore, uris: list[str], *, empty: str | None = None
 ) -> DataFrame:
-    """The data of some of the table's folders (`TableStore.data_uris`), partition columns
-    included.
+    """Some of the table's data files (`TableStore.data_uris`), or folders of one write
+    (`TableStore.data_uri`), partition columns included (from the folder names).
 
     Args:
         empty: the schema (`read_schema`) of the frame of no rows to return when there is no
-            folder to read (a table committed with no rows); without it that is an error.
+            file to read (a table committed with no rows); without it that is an error.
     """
     if not uris:
         if empty is not None:
@@ -68,6 +70,13 @@ def read_folders(
     reader = spark.read.option("basePath", spark_path(store.location))
     frame = reader.parquet(*(spark_path(u) for u in uris))
     return frame.drop(SNAPSHOT_COLUMN)
+
+
+def arrow_schema(frame: DataFrame):
+    """The columns of a frame as Arrow gives them to Iceberg (timestamps in microseconds)."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(frame.schema)
 
 
 def read_schema(columns: Sequence[Mapping[str, Any]], partition_by: Sequence[str]) -> str:

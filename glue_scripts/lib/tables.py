@@ -1,38 +1,61 @@
-"""Table layout and the commit protocol that keeps the last good data readable.
+"""Table layout and the commit protocol: Apache Iceberg tables whose files Spark writes.
 
 A table lives under `<root>/<database>/<table>/`:
 
-    snapshot=<id>/[<partition column>=<value>/]part-*.parquet   data, never modified
-    _lakehouse/manifest/v<NNNNNNNNNNNN>.json                    commit log
+    snapshot=<write id>/[<partition column>=<value>/]part-*.parquet   data, never modified
+    metadata/                                                          Iceberg metadata
 
-Every write goes to a new `snapshot=<id>` folder. Nothing points at it until the next
-manifest version is created, with an exclusive create (a hard link locally, a conditional
-PUT on S3), so a killed run leaves the previous version current, and two runs writing
-different partitions of one table both land: the loser re-reads the log and retries.
-This is the log-of-manifests pattern of Delta Lake and Iceberg, reduced to what plain
-Parquet on local Spark needs; the Glue catalog then points each partition at its folder.
+Every write goes to a new `snapshot=<write id>` folder, in the Hive layout (partition values
+in folder names, as Iceberg's own import of Hive tables registers them). Nothing reads it until
+one Iceberg commit adds its files, and drops those of the partitions it replaces, in a single
+snapshot. The catalog (`iceberg_catalog.py`) refuses a commit made on a stale version, so a
+killed run leaves the previous version current, and two runs writing different partitions of
+one table both land: the loser reloads the table, checks that the winner touched none of its
+partitions, and commits again. Any engine that reads Iceberg sees exactly the committed files.
+
+Each snapshot also names, in its summary (`lakehouse.state`), a small JSON file with what
+Iceberg itself does not hold: the rows of each partition including the empty ones, the write
+each partition comes from, the loads' watermarks, the fingerprints of write-once partitions
+and the records a job leaves for its next run (`TableVersion`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from glue_scripts.lib.fs import FileSystem, filesystem_for, join, normalize_root
+from glue_scripts.lib.iceberg_catalog import catalog_for
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from pyiceberg.table import Table
 
 UNPARTITIONED = ""
-MANIFEST_DIR = "_lakehouse/manifest"
-# A job's record of what an output's snapshot was built from (`TableStore.write_record`).
-BUILT_FROM_FILE = "_built_from.json"
+# A job's record of what an output's version was built from (`GlueJob.built_from`).
+BUILT_FROM_FILE = "built_from"
+# The snapshot summary's name of the file holding the lakehouse's state of a version.
+STATE_PROPERTY = "lakehouse.state"
+WATERMARK_PROPERTY = "lakehouse.watermark."
+METADATA_DIR = "metadata"
 # How long a snapshot nobody committed is left alone by `cleanup`: longer than a job can run
 # (Glue's default job timeout is 48 hours).
 UNCOMMITTED_GRACE = timedelta(days=2)
+# Set on every table: merged manifests keep commits fast as versions add up, and the metadata
+# files of versions past retention go with them.
+TABLE_PROPERTIES = {
+    "format-version": "2",
+    "commit.manifest-merge.enabled": "true",
+    "write.metadata.delete-after-commit.enabled": "true",
+}
+_HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 
 
 class TableNotFoundError(LookupError):
@@ -40,7 +63,7 @@ class TableNotFoundError(LookupError):
 
 
 class CommitConflictError(RuntimeError):
-    """Too many concurrent commits to one table."""
+    """Another run changed the partitions a commit replaces, or kept committing."""
 
 
 class WriteOnceError(RuntimeError):
@@ -59,34 +82,48 @@ class PartitionEntry:
 
 
 @dataclass(frozen=True)
-class Manifest:
+class TableVersion:
+    """One committed version of a table: an Iceberg snapshot and the lakehouse's state of it."""
+
+    # Iceberg's sequence number of the snapshot: it grows by one with every commit.
     version: int
     partition_by: tuple[str, ...]
     partitions: dict[str, PartitionEntry]
     committed_at: str
     run_id: str = ""
+    # The writes (snapshot folders) committed so far, oldest first (the last 100).
     history: tuple[str, ...] = field(default=())
+    records: Mapping[str, Any] = field(default_factory=dict)
+    snapshot_id: int = 0
 
-    def to_json(self) -> str:
-        body = asdict(self)
-        body["partition_by"] = list(self.partition_by)
-        body["history"] = list(self.history)
-        for entry in body["partitions"].values():
-            for optional in ("fingerprint", "watermark"):
-                if not entry[optional]:
-                    del entry[optional]
+    def state_json(self) -> str:
+        partitions = {}
+        for name, entry in self.partitions.items():
+            body = {"snapshot": entry.snapshot, "rows": entry.rows}
+            body.update({k: v for k in ("fingerprint", "watermark") if (v := getattr(entry, k))})
+            partitions[name] = body
+        body = {
+            "partition_by": list(self.partition_by),
+            "partitions": partitions,
+            "committed_at": self.committed_at,
+            "run_id": self.run_id,
+            "history": list(self.history),
+            "records": dict(self.records),
+        }
         return json.dumps(body, indent=1, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> Manifest:
+    def from_state(cls, text: str, version: int, snapshot_id: int) -> TableVersion:
         body = json.loads(text)
         return cls(
-            version=body["version"],
+            version=version,
             partition_by=tuple(body["partition_by"]),
             partitions={k: PartitionEntry(**v) for k, v in body["partitions"].items()},
             committed_at=body["committed_at"],
             run_id=body.get("run_id", ""),
             history=tuple(body.get("history", ())),
+            records=body.get("records", {}),
+            snapshot_id=snapshot_id,
         )
 
     @property
@@ -115,8 +152,13 @@ def new_snapshot_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}"
 
 
+def _unescape(segment: str) -> str:
+    # Spark escapes characters such as `:` and `/` of partition values in folder names.
+    return re.sub(r"%([0-9A-Fa-f]{2})", lambda m: chr(int(m.group(1), 16)), segment)
+
+
 class TableStore:
-    """Locations, manifest log and retention of one table."""
+    """Locations, commits, time travel and retention of one Iceberg table."""
 
     def __init__(self, root: str, database: str, table: str, fs: FileSystem | None = None):
         self.root = normalize_root(root)
@@ -133,50 +175,91 @@ class TableStore:
         return join(self.location, f"snapshot={snapshot}")
 
     def data_uri(self, snapshot: str, partition: str = UNPARTITIONED) -> str:
-        """The folder holding exactly one partition's (or the table's) committed data."""
+        """The folder holding one partition's (or the table's) files of one write."""
         base = self.snapshot_uri(snapshot)
         return join(base, partition) if partition else base
 
-    def _manifest_versions(self) -> list[int]:
-        names = self._fs.list_children(join(self.location, MANIFEST_DIR))
-        return sorted(int(n[1:-5]) for n in names if n.startswith("v") and n.endswith(".json"))
+    def partition_of(self, uri: str) -> str:
+        """The partition name of a data file of this table (from its folders)."""
+        relative = uri[len(self.location) + 1 :].split("/")
+        return "/".join(_unescape(s) for s in relative[1:-1])
 
-    def current(self) -> Manifest | None:
-        versions = self._manifest_versions()
-        if not versions:
+    # Iceberg
+
+    def iceberg_table(self) -> Table | None:
+        """The Iceberg table as the catalog has it now; None before the first commit."""
+        from pyiceberg.exceptions import NoSuchTableError
+
+        try:
+            return catalog_for(self.root).load_table((self.database, self.table))
+        except NoSuchTableError:
             return None
-        text = self._fs.read_text(self._manifest_uri(versions[-1]))
-        return Manifest.from_json(text) if text else None
 
-    def require_current(self) -> Manifest:
-        manifest = self.current()
-        if manifest is None:
+    def metadata_location(self) -> str | None:
+        """The current metadata file: what `iceberg_scan` and the Glue catalog point at."""
+        table = self.iceberg_table()
+        return table.metadata_location if table is not None else None
+
+    def current(self) -> TableVersion | None:
+        table = self.iceberg_table()
+        return self.version_of(table, None) if table is not None else None
+
+    def require_current(self) -> TableVersion:
+        version = self.current()
+        if version is None:
             raise TableNotFoundError(
                 f"table {self.qualified_name} has no committed data under {self.location}; "
                 "materialize it first (e.g. `lakehouse run`)"
             )
-        return manifest
+        return version
 
-    def _manifest_uri(self, version: int) -> str:
-        return join(self.location, MANIFEST_DIR, f"v{version:012d}.json")
+    def version_of(self, table: Table, snapshot_id: int | None) -> TableVersion | None:
+        """The version of one snapshot (the current one for None); None for a table with no
+        snapshot."""
+        snapshot = (
+            table.current_snapshot() if snapshot_id is None else table.snapshot_by_id(snapshot_id)
+        )
+        if snapshot is None:
+            return None
+        state = snapshot.summary[STATE_PROPERTY] if snapshot.summary else None
+        text = self._fs.read_text(state) if state else None
+        if text is None:
+            raise TableNotFoundError(
+                f"snapshot {snapshot.snapshot_id} of {self.qualified_name} was not committed by "
+                f"the lakehouse, or its state file {state} is gone; commit the table again "
+                "through `lakehouse run`, or restore its metadata folder"
+            )
+        return TableVersion.from_state(text, snapshot.sequence_number or 0, snapshot.snapshot_id)
+
+    def versions(self) -> list[TableVersion]:
+        """Every version still held (retention expires the older ones), oldest first."""
+        table = self.iceberg_table()
+        if table is None or table.current_snapshot() is None:
+            return []
+        found = [self.version_of(table, s.snapshot_id) for s in _ancestors(table)]
+        return [v for v in reversed(found) if v is not None]
 
     def current_data_uris(self, partitions: list[str] | None = None) -> list[str]:
-        """Folders of the current data, one per non-empty partition (of `partitions` if
-        given)."""
+        """The files of the current version (of `partitions` if given)."""
         return self.data_uris(self.require_current(), partitions)
 
-    def data_uris(self, manifest: Manifest, partitions: list[str] | None = None) -> list[str]:
-        """Folders of the data of one version, one per non-empty partition (of `partitions`
-        if given)."""
-        return [
-            self.data_uri(entry.snapshot, name)
-            for name, entry in sorted(manifest.partitions.items())
-            if entry.rows > 0 and (partitions is None or name in partitions)
-        ]
+    def data_uris(self, version: TableVersion, partitions: list[str] | None = None) -> list[str]:
+        """The data files of one version (of `partitions` if given), from Iceberg's plan."""
+        table = self.iceberg_table()
+        if table is None or table.snapshot_by_id(version.snapshot_id) is None:
+            raise TableNotFoundError(
+                f"version {version.version} of {self.qualified_name} is past retention "
+                "(LAKEHOUSE_KEEP_VERSIONS); read a newer one"
+            )
+        wanted = None if partitions is None else set(partitions)
+        files = (t.file.file_path for t in table.scan(snapshot_id=version.snapshot_id).plan_files())
+        return sorted(f for f in files if wanted is None or self.partition_of(f) in wanted)
 
     def has_data(self, uri: str) -> bool:
-        """Whether a data folder is still there (retention deletes old snapshots)."""
+        """Whether a data folder is still there (retention deletes old writes)."""
         return self._fs.exists(uri)
+
+    # Commits
 
     def commit(
         self,
@@ -191,8 +274,10 @@ class TableStore:
         write_once: bool = False,
         fingerprints: Mapping[str, str] | None = None,
         watermarks: Mapping[str, str] | None = None,
-    ) -> Manifest:
-        """Make a written snapshot current.
+        records: Mapping[str, Any] | None = None,
+        schema: pa.Schema | None = None,
+    ) -> TableVersion:
+        """Make a written snapshot folder current, in one Iceberg commit.
 
         Args:
             snapshot: the snapshot folder just written.
@@ -201,56 +286,149 @@ class TableStore:
             replace_all: the snapshot replaces the whole table (otherwise only the
                 partitions it holds, like Hive's dynamic partition overwrite).
             run_id: the Dagster run that wrote it, kept for the catalog.
-            attempts: retries when another writer commits at the same time.
+            attempts: commits tried while other runs commit to other partitions.
             replace_matching: also drop every committed partition whose values match one of
                 these selectors (`{"anomesdia": "20240110"}`: a re-load of that day replaces
                 all its partitions, whatever their other values).
             write_once: refuse (`WriteOnceError`) to replace any committed partition.
             fingerprints: per partition name, what `fingerprint` gave for its files.
             watermarks: per load (a selector name such as `anomesdia=20240110`), the
-                source's watermark after it, recorded on every partition of that load.
+                source's watermark after it, recorded on every partition of that load and in
+                the snapshot's summary.
+            records: what the job wants to find again in its next run (`last_record`).
+            schema: the written frame's columns, partition columns included; without it, the
+                first file's columns and the partition columns as text.
         """
+        from pyiceberg.exceptions import CommitFailedException, TableAlreadyExistsError
+
+        files = self._written_files(snapshot)
+        base: TableVersion | None = None
         for attempt in range(attempts):
-            previous = self.current()
-            repartitioned = previous is not None and previous.partition_by != tuple(partition_by)
-            if repartitioned and not replace_all:
-                raise ValueError(
-                    f"{self.qualified_name} is partitioned by {list(previous.partition_by)} "
-                    f"but this write uses {list(partition_by)}; a change of partitioning needs "
-                    "a new table or a rebuild that replaces every partition"
+            table = self.iceberg_table()
+            previous = self.version_of(table, None) if table is not None else None
+            if attempt == 0:
+                base = previous
+            else:
+                self._refuse_conflict(
+                    base, previous, rows_by_partition, replace_all, replace_matching
                 )
-            partitions = {} if replace_all or previous is None else dict(previous.partitions)
-            if write_once:
-                self._refuse_replacing(partitions, rows_by_partition)
-            for name in [n for n in partitions if matches(n, replace_matching)]:
-                del partitions[name]
-            for name, rows in rows_by_partition.items():
-                fingerprint = (fingerprints or {}).get(name, "")
-                watermark = next(
-                    (
-                        w
-                        for load, w in (watermarks or {}).items()
-                        if matches(name, [partition_values(load)])
-                    ),
-                    "",
-                )
-                partitions[name] = PartitionEntry(snapshot, rows, fingerprint, watermark)
-            version = (previous.version + 1) if previous else 1
-            manifest = Manifest(
-                version=version,
-                partition_by=tuple(partition_by),
-                partitions=partitions,
-                committed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            state = self._next_state(
+                previous,
+                snapshot,
+                partition_by,
+                rows_by_partition,
+                replace_all=replace_all,
                 run_id=run_id,
-                history=((previous.history if previous else ()) + (snapshot,))[-100:],
+                replace_matching=replace_matching,
+                write_once=write_once,
+                fingerprints=fingerprints,
+                watermarks=watermarks,
+                records=records,
             )
-            if self._fs.create_exclusive(self._manifest_uri(version), manifest.to_json()):
-                return manifest
-            time.sleep(min(0.05 * (attempt + 1), 1.0))
+            state_uri = join(
+                self.location, METADATA_DIR, f"lakehouse-state-{new_snapshot_id()}.json"
+            )
+            self._fs.create_exclusive(state_uri, state.state_json())
+            summary = {STATE_PROPERTY: state_uri, "lakehouse.write-id": snapshot}
+            if run_id:
+                summary["lakehouse.run-id"] = run_id
+            for load, watermark in (watermarks or {}).items():
+                summary[WATERMARK_PROPERTY + load] = watermark
+            dropped = {
+                name
+                for name, entry in (previous.partitions if previous else {}).items()
+                if state.partitions.get(name) != entry
+            }
+            added = [
+                uri for name, uris in files.items() if name in rows_by_partition for uri in uris
+            ]
+            try:
+                committed = self._commit_files(
+                    table, partition_by, schema, added, dropped, replace_all, summary
+                )
+            except (CommitFailedException, TableAlreadyExistsError):
+                self._fs.delete_file(state_uri)
+                time.sleep(min(0.05 * (attempt + 1), 1.0))
+                continue
+            except BaseException:
+                self._fs.delete_file(state_uri)
+                raise
+            return self.version_of(committed, committed.metadata.current_snapshot_id)
         raise CommitConflictError(
             f"could not commit {self.qualified_name} after {attempts} attempts: other runs keep "
             "committing to it; retry when they are done"
         )
+
+    def _next_state(
+        self,
+        previous: TableVersion | None,
+        snapshot: str,
+        partition_by: tuple[str, ...],
+        rows_by_partition: Mapping[str, int],
+        *,
+        replace_all: bool,
+        run_id: str,
+        replace_matching: Sequence[Mapping[str, str]],
+        write_once: bool,
+        fingerprints: Mapping[str, str] | None,
+        watermarks: Mapping[str, str] | None,
+        records: Mapping[str, Any] | None,
+    ) -> TableVersion:
+        repartitioned = previous is not None and previous.partition_by != tuple(partition_by)
+        if repartitioned and not replace_all:
+            raise ValueError(
+                f"{self.qualified_name} is partitioned by {list(previous.partition_by)} "
+                f"but this write uses {list(partition_by)}; a change of partitioning needs "
+                "a new table or a rebuild that replaces every partition"
+            )
+        partitions = {} if replace_all or previous is None else dict(previous.partitions)
+        if write_once:
+            self._refuse_replacing(partitions, rows_by_partition)
+        for name in [n for n in partitions if matches(n, replace_matching)]:
+            del partitions[name]
+        for name, rows in rows_by_partition.items():
+            fingerprint = (fingerprints or {}).get(name, "")
+            watermark = next(
+                (
+                    w
+                    for load, w in (watermarks or {}).items()
+                    if matches(name, [partition_values(load)])
+                ),
+                "",
+            )
+            partitions[name] = PartitionEntry(snapshot, rows, fingerprint, watermark)
+        return TableVersion(
+            version=0,
+            partition_by=tuple(partition_by),
+            partitions=partitions,
+            committed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            run_id=run_id,
+            history=((previous.history if previous else ()) + (snapshot,))[-100:],
+            records=dict(records or {}),
+        )
+
+    def _refuse_conflict(
+        self,
+        base: TableVersion | None,
+        now: TableVersion | None,
+        rows_by_partition: Mapping[str, int],
+        replace_all: bool,
+        replace_matching: Sequence[Mapping[str, str]],
+    ) -> None:
+        """A commit that lost a race may retry only if the winner changed none of the
+        partitions it replaces: otherwise it would silently undo the other run's data."""
+        before = base.partitions if base else {}
+        after = now.partitions if now else {}
+        names = set(before) | set(after)
+        if not replace_all:
+            names = {n for n in names if n in rows_by_partition or matches(n, replace_matching)}
+        changed = sorted(n for n in names if before.get(n) != after.get(n))
+        if changed:
+            raise CommitConflictError(
+                f"another run committed {self.qualified_name} while this one was committing, "
+                f"and changed the partitions this write replaces ({changed[:5]}); nothing was "
+                "changed by this run: run it again to replace them with what it computes now"
+            )
 
     def _refuse_replacing(
         self, committed: Mapping[str, PartitionEntry], written: Mapping[str, int]
@@ -263,6 +441,64 @@ class TableStore:
                 "to publish the partitions that are still missing"
             )
 
+    def _written_files(self, snapshot: str) -> dict[str, list[str]]:
+        """The Parquet files of a snapshot folder by partition name."""
+        base = self.snapshot_uri(snapshot)
+        files: dict[str, list[str]] = {}
+        for relative, _size, _tag in self._fs.list_files(base):
+            name = relative.rsplit("/", 1)[-1]
+            if name.startswith(("_", ".")) or not name.endswith(".parquet"):
+                continue
+            uri = join(base, relative)
+            files.setdefault(self.partition_of(uri), []).append(uri)
+        return files
+
+    def _commit_files(
+        self,
+        table: Table | None,
+        partition_by: tuple[str, ...],
+        schema: pa.Schema | None,
+        added: list[str],
+        dropped: set[str],
+        replace_all: bool,
+        summary: dict[str, str],
+    ) -> Table:
+        from glue_scripts.lib import iceberg_files
+
+        arrow_schema = (
+            schema if schema is not None else iceberg_files.schema_of(self._fs, added, partition_by)
+        )
+        if table is None:
+            catalog = catalog_for(self.root)
+            _ensure_namespace(catalog, self.database)
+            tx = catalog.create_table_transaction(
+                (self.database, self.table),
+                schema=iceberg_files.all_optional(arrow_schema),
+                location=self.location,
+                properties=TABLE_PROPERTIES,
+            )
+        else:
+            tx = table.transaction()
+        iceberg_files.align(tx, arrow_schema, partition_by, self.qualified_name)
+        data_files = iceberg_files.data_files(tx, added, self.partition_of)
+        removed = []
+        if table is not None and table.current_snapshot() is not None:
+            removed = [
+                t.file
+                for t in table.scan().plan_files()
+                if replace_all or self.partition_of(t.file.file_path) in dropped
+            ]
+        update = tx.update_snapshot(snapshot_properties=summary)
+        producer = update.overwrite() if removed else update.fast_append()
+        with producer as change:
+            for data_file in removed:
+                change.delete_data_file(data_file)
+            for data_file in data_files:
+                change.append_data_file(data_file)
+        return tx.commit_transaction()
+
+    # Records, fingerprints, watermarks
+
     def watermark_before(self, load: str) -> str | None:
         """The watermark committed by the latest load before `load` (the load's partition
         selector, such as `anomesdia=20240110`); None when no earlier load recorded one.
@@ -270,36 +506,27 @@ class TableStore:
         Keyed on the loads before, not on the latest: a re-run of a day reads from where the
         day before left off, so it gives the same rows again instead of only what is new.
         """
-        manifest = self.current()
-        if manifest is None:
+        version = self.current()
+        if version is None:
             return None
         column, _, day = load.partition("=")
         earlier = sorted(
             (values[column], entry.watermark)
-            for name, entry in manifest.partitions.items()
+            for name, entry in version.partitions.items()
             if entry.watermark
             and column in (values := partition_values(name))
             and values[column] < day
         )
         return earlier[-1][1] if earlier else None
 
-    def write_record(self, snapshot: str, name: str, record: Any) -> None:
-        """Leave a JSON record in a snapshot folder, before committing it (Spark skips files
-        whose name starts with `_`)."""
-        self._fs.create_exclusive(join(self.snapshot_uri(snapshot), name), json.dumps(record))
-
-    def last_record(self, name: str) -> tuple[Manifest, dict] | None:
-        """The current manifest and the record `name` its last snapshot holds; None when the
-        table is not committed or the record is missing, cut short or not an object."""
-        manifest = self.current()
-        if manifest is None or not manifest.history:
+    def last_record(self, name: str) -> tuple[TableVersion, dict] | None:
+        """The current version and the record `name` its commit left; None when the table is
+        not committed or its last commit left no such record."""
+        version = self.current()
+        if version is None:
             return None
-        text = self._fs.read_text(join(self.snapshot_uri(manifest.history[-1]), name))
-        try:
-            record = json.loads(text) if text else None
-        except json.JSONDecodeError:
-            return None
-        return (manifest, record) if isinstance(record, dict) else None
+        record = version.records.get(name)
+        return (version, record) if isinstance(record, dict) else None
 
     def fingerprint(self, snapshot: str, partition: str = UNPARTITIONED) -> str:
         """A digest of the names, sizes and contents of one partition's files."""
@@ -312,42 +539,101 @@ class TableStore:
         """Delete a snapshot folder this writer made and will not commit."""
         self._fs.delete_tree(self.snapshot_uri(snapshot))
 
-    def cleanup(
-        self, keep_versions: int = 5, uncommitted_grace: timedelta = UNCOMMITTED_GRACE
-    ) -> list[str]:
-        """Delete snapshots no longer referenced by the last `keep_versions` manifests (by a
-        partition, or as the snapshot a manifest committed, which holds its records).
+    # Retention
 
-        A snapshot that was committed (it is in the log's history) and is referenced by none
-        of the kept manifests goes. A snapshot that was never committed goes only once it is
-        older than `uncommitted_grace`: until then it may belong to a write that is about to
-        commit, such as a concurrent run writing another partition of this table, which may
-        have started before the commit that triggered this clean-up. Older ones are left by
-        killed runs or rejected by blocking checks (kept that long for inspection).
+    def cleanup(
+        self,
+        keep_versions: int = 5,
+        uncommitted_grace: timedelta = UNCOMMITTED_GRACE,
+        *,
+        expire: bool = True,
+    ) -> list[str]:
+        """Expire the versions before the last `keep_versions` (all are kept with `expire`
+        false: a write-once table's versions are its history) and delete the data files no
+        kept version references, with the metadata only expired versions used.
+
+        A snapshot folder never committed goes only once it is older than
+        `uncommitted_grace`: until then it may belong to a write that is about to commit,
+        such as a concurrent run writing another partition of this table. Older ones are left
+        by killed runs or rejected by blocking checks (kept that long for inspection).
+        Returns the snapshot folders deleted whole.
         """
-        versions = self._manifest_versions()
-        if not versions:
+        from glue_scripts.lib import iceberg_files
+
+        table = self.iceberg_table()
+        if table is None or table.current_snapshot() is None:
             return []
-        kept: set[str] = set()
-        committed: set[str] = set()
-        for version in versions[-keep_versions:]:
-            text = self._fs.read_text(self._manifest_uri(version))
-            if text:
-                manifest = Manifest.from_json(text)
-                kept.update(e.snapshot for e in manifest.partitions.values())
-                # A commit that replaced no partition still keeps its records there.
-                kept.update(manifest.history[-1:])
-                committed.update(manifest.history)
-        # Snapshot ids start with their UTC creation time, so they compare with this cut-off.
+        chain = _ancestors(table)
+        kept_snapshots = chain[:keep_versions] if expire else chain
+        expired = [s for s in table.snapshots() if s not in kept_snapshots]
+        if expired:
+            table = iceberg_files.expire(table, expired, kept_snapshots, self._fs)
+            if table is None:
+                return []
+        kept = [self.version_of(table, s.snapshot_id) for s in kept_snapshots]
+        referenced: set[str] = set()
+        for snapshot in kept_snapshots:
+            referenced.update(
+                t.file.file_path for t in table.scan(snapshot_id=snapshot.snapshot_id).plan_files()
+            )
+        committed = {w for v in kept if v for w in v.history}
+        # Write ids start with their UTC creation time, so they compare with this cut-off.
         cutoff = f"{datetime.now(UTC) - uncommitted_grace:%Y%m%dT%H%M%S%f}"
         removed = []
         for name in self._fs.list_children(self.location):
             if not name.startswith("snapshot="):
                 continue
-            snapshot = name.split("=", 1)[1]
-            if snapshot not in kept and (snapshot in committed or snapshot < cutoff):
-                self._fs.delete_tree(self.snapshot_uri(snapshot))
-                removed.append(snapshot)
-        for version in versions[:-keep_versions]:
-            self._fs.delete_file(self._manifest_uri(version))
+            write = name.split("=", 1)[1]
+            if write not in committed and write >= cutoff:
+                continue
+            folder = self.snapshot_uri(write)
+            uris = [join(folder, f[0]) for f in self._fs.list_files(folder)]
+            if not any(u in referenced for u in uris):
+                self._fs.delete_tree(folder)
+                removed.append(write)
+                continue
+            for uri in uris:
+                if uri.endswith(".parquet") and uri not in referenced:
+                    self._fs.delete_file(uri)
         return removed
+
+
+def _ensure_namespace(catalog, database: str) -> None:
+    from pyiceberg.exceptions import NoSuchNamespaceError
+
+    try:
+        catalog.create_namespace_if_not_exists(database)
+    except Exception:
+        # Another writer (a thread loading another table of the database) made it first.
+        try:
+            catalog.load_namespace_properties(database)
+        except NoSuchNamespaceError:
+            raise
+        return
+
+
+def _ancestors(table: Table) -> list:
+    """The current snapshot and its ancestors, newest first."""
+    from pyiceberg.table.snapshots import ancestors_of
+
+    return list(ancestors_of(table.current_snapshot(), table.metadata))
+
+
+def partition_value_of(text: str, iceberg_type: Any) -> Any:
+    """A partition value from its folder name, as Iceberg's partition record holds it."""
+    from pyiceberg.types import BooleanType, DateType, IntegerType, LongType, StringType
+
+    if text == _HIVE_NULL:
+        return None
+    if isinstance(iceberg_type, StringType):
+        return text
+    if isinstance(iceberg_type, IntegerType | LongType):
+        return int(text)
+    if isinstance(iceberg_type, DateType):
+        return (date.fromisoformat(text) - date(1970, 1, 1)).days
+    if isinstance(iceberg_type, BooleanType):
+        return text == "true"
+    raise ValueError(
+        f"partition values of type {iceberg_type} are not supported; partition by a text, "
+        "whole number, date or boolean column"
+    )

@@ -18,7 +18,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from glue_scripts.lib.quality import CheckOutcome, outcome
-from glue_scripts.lib.tables import Manifest, TableStore, matches, partition_name
+from glue_scripts.lib.tables import TableStore, TableVersion, matches, partition_name
 
 KIND = "immutable_partitions"
 # Partitions named in a check's metadata, at most (the count is always complete).
@@ -54,7 +54,7 @@ def selectors_and_partitions(
 
 
 def history_outcomes(
-    rules: Sequence[Mapping[str, Any]], store: TableStore, manifest: Manifest | None
+    rules: Sequence[Mapping[str, Any]], store: TableStore, manifest: TableVersion | None
 ) -> list[CheckOutcome]:
     """Outcomes of the `immutable_partitions` rules: published partitions whose files changed."""
     rules = [r for r in rules if r["kind"] == KIND]
@@ -80,7 +80,7 @@ class WritePlan:
     """How one write treats the partitions a table already holds."""
 
     once: bool
-    previous: Manifest | None
+    previous: TableVersion | None
     selectors: list[dict[str, str]]
     complete: list[dict[str, str]]
 
@@ -101,7 +101,7 @@ class WritePlan:
                 rows.setdefault(name, 0)
         return rows
 
-    def kept(self, current: Manifest | None, partition_by: Sequence[str]) -> dict[str, int]:
+    def kept(self, current: TableVersion | None, partition_by: Sequence[str]) -> dict[str, int]:
         """Rows of the committed partitions this write does not name for replacement (it
         still replaces those it writes rows into)."""
         if current is None:

@@ -47,6 +47,7 @@ def build_local_session(app_name: str = "lakehouse-local-runner") -> SparkSessio
         .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
         .config("spark.sql.ansi.enabled", "false")
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+        .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
     )
     if choice != "full":
         for key, value in INTERPRETED.items():

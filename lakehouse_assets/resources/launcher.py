@@ -110,7 +110,7 @@ class GlueJobLauncher(ConfigurableResource, ABC):
     landing: str = Field(description="Where the source exports land.")
     poll_interval_seconds: float = Field(default=0.2, description="Seconds between polls.")
     timeout_seconds: float = Field(default=3600, description="Deadline of one job run.")
-    keep_versions: int = Field(default=5, description="Manifest versions kept per table.")
+    keep_versions: int = Field(default=5, description="TableVersion versions kept per table.")
 
     def run_job(
         self,

@@ -14,10 +14,10 @@ from glue_scripts.lib.tables import (
     MANIFEST_DIR,
     UNPARTITIONED,
     CommitConflictError,
-    Manifest,
     PartitionEntry,
     TableNotFoundError,
     TableStore,
+    TableVersion,
     new_snapshot_id,
     partition_name,
 )
@@ -91,7 +91,7 @@ def test_snapshot_ids_are_unique_and_sort_by_time():
 
 
 def test_manifest_json_round_trip():
-    manifest = Manifest(
+    manifest = TableVersion(
         version=3,
         partition_by=BY_DAY,
         partitions={DAY1: PartitionEntry("s1", 4), DAY2: PartitionEntry("s2", 0)},
@@ -99,7 +99,7 @@ def test_manifest_json_round_trip():
         run_id="run-1",
         history=("s1", "s2"),
     )
-    assert Manifest.from_json(manifest.to_json()) == manifest
+    assert TableVersion.from_json(manifest.to_json()) == manifest
     assert manifest.rows == 4
 
 
@@ -307,7 +307,7 @@ def test_concurrent_writers_of_different_partitions_all_land(store):
     # Every version holds the partitions of all earlier versions: no commit was lost.
     for version in range(1, writers + 1):
         text = (table_dir(store) / MANIFEST_DIR / f"v{version:012d}.json").read_text()
-        assert len(Manifest.from_json(text).partitions) == version
+        assert len(TableVersion.from_json(text).partitions) == version
 
 
 @pytest.mark.faults
@@ -472,7 +472,7 @@ def test_the_manifest_omits_an_unset_watermark_and_keeps_a_set_one(store):
     body = json.loads(store.current().to_json())
     assert body["partitions"]["anomesdia=20240110"]["watermark"] == "7"
     assert "watermark" not in body["partitions"]["anomesdia=20240111"]
-    assert Manifest.from_json(store.current().to_json()) == store.current()
+    assert TableVersion.from_json(store.current().to_json()) == store.current()
 
 
 def test_a_watermark_covers_every_partition_of_its_load(store):

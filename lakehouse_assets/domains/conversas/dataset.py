@@ -34,7 +34,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from glue_scripts.lib.fs import join, local_path, normalize_root
-from glue_scripts.lib.tables import BUILT_FROM_FILE, Manifest, TableStore, partition_values
+from glue_scripts.lib.tables import BUILT_FROM_FILE, TableStore, TableVersion, partition_values
 from lakehouse_assets.domains.conversas import specs
 
 GOLD_DATABASE, GOLD_TABLE = specs.GOLD_DATABASE, specs.GOLD_TABLE
@@ -184,7 +184,7 @@ class GoldVersion:
     """The version of the gold table a dataset reads: all of it read from one manifest."""
 
     store: TableStore
-    manifest: Manifest
+    manifest: TableVersion
 
     @classmethod
     def current(cls, root: str) -> GoldVersion:
