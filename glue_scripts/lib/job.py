@@ -37,7 +37,6 @@ from glue_scripts.lib.spark_io import (
 )
 from glue_scripts.lib.tables import (
     BUILT_FROM_FILE,
-    UNPARTITIONED,
     TableStore,
     TableVersion,
     partition_values,
@@ -322,17 +321,16 @@ class GlueJob:
         removed = store.cleanup(self.keep_versions, expire=not plan.once)
         if removed:
             self.log.info(f"{table}: removed {len(removed)} snapshot(s) past retention")
-        partitions = [p for p in committed_rows if p != UNPARTITIONED]
-        uri = store.data_uri(written.snapshot, partitions[0] if len(partitions) == 1 else "")
         lineage = report.column_lineage(column_lineage, self.asset_keys) if column_lineage else None
         metadata = report.materialization_metadata(
             spec=spec,
             schema=written.data.schema,
-            uri=uri,
+            uri=manifest.metadata_location,
             rows=written.rows,
             table_rows=manifest.rows,
             snapshot=written.snapshot,
-            manifest_version=manifest.version,
+            table_version=manifest.version,
+            iceberg_snapshot_id=manifest.snapshot_id,
             inputs=self.reads,
             partitioned=bool(partition_by),
             lineage=lineage,
@@ -386,11 +384,12 @@ class GlueJob:
         metadata = report.materialization_metadata(
             spec=spec,
             schema=None,
-            uri=store.location,
+            uri=previous.metadata_location if previous else store.location,
             rows=0,
             table_rows=previous.rows if previous else 0,
             snapshot=snapshot,
-            manifest_version=previous.version if previous else 0,
+            table_version=previous.version if previous else 0,
+            iceberg_snapshot_id=previous.snapshot_id if previous else 0,
             inputs=self.reads,
             partitioned=True,
             lineage=None,

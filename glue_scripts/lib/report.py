@@ -48,7 +48,8 @@ def materialization_metadata(
     rows: int,
     table_rows: int,
     snapshot: str,
-    manifest_version: int,
+    table_version: int,
+    iceberg_snapshot_id: int,
     inputs: Mapping[str, int],
     partitioned: bool,
     lineage: dict[str, Any] | None,
@@ -60,7 +61,8 @@ def materialization_metadata(
         "dagster/table_name": _typed("text", f"{spec['database']}.{spec['name']}"),
         "lakehouse/table_rows": _typed("int", table_rows),
         "lakehouse/snapshot": _typed("text", snapshot),
-        "lakehouse/manifest_version": _typed("int", manifest_version),
+        "lakehouse/table_version": _typed("int", table_version),
+        "lakehouse/iceberg_snapshot_id": _typed("text", str(iceberg_snapshot_id)),
         "lakehouse/inputs_read": _typed("json", dict(inputs)),
     }
     if schema is not None:

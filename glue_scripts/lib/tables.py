@@ -95,6 +95,9 @@ class TableVersion:
     history: tuple[str, ...] = field(default=())
     records: Mapping[str, Any] = field(default_factory=dict)
     snapshot_id: int = 0
+    # A metadata file holding this snapshot (the one current when it was read): what engines
+    # such as DuckDB's `iceberg_scan` and the Glue catalog are pointed at.
+    metadata_location: str = ""
 
     def state_json(self) -> str:
         partitions = {}
@@ -113,7 +116,9 @@ class TableVersion:
         return json.dumps(body, indent=1, sort_keys=True)
 
     @classmethod
-    def from_state(cls, text: str, version: int, snapshot_id: int) -> TableVersion:
+    def from_state(
+        cls, text: str, version: int, snapshot_id: int, metadata_location: str = ""
+    ) -> TableVersion:
         body = json.loads(text)
         return cls(
             version=version,
@@ -124,6 +129,7 @@ class TableVersion:
             history=tuple(body.get("history", ())),
             records=body.get("records", {}),
             snapshot_id=snapshot_id,
+            metadata_location=metadata_location,
         )
 
     @property
@@ -229,7 +235,9 @@ class TableStore:
                 f"the lakehouse, or its state file {state} is gone; commit the table again "
                 "through `lakehouse run`, or restore its metadata folder"
             )
-        return TableVersion.from_state(text, snapshot.sequence_number or 0, snapshot.snapshot_id)
+        return TableVersion.from_state(
+            text, snapshot.sequence_number or 0, snapshot.snapshot_id, table.metadata_location
+        )
 
     def versions(self) -> list[TableVersion]:
         """Every version still held (retention expires the older ones), oldest first."""
