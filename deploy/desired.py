@@ -24,13 +24,17 @@ PIPES_EXPIRY_DAYS = 7
 def python_modules() -> str:
     """`--additional-python-modules`: what the scripts need beyond Glue 5's own modules.
 
-    dagster-pipes is not on Glue. boto3 is, but Glue 5.0's predates S3 conditional writes
-    (`IfNoneMatch`, which the commit protocol relies on), so the project's pin goes too. The
-    source extractors (lib/sources/) read PostgreSQL with ADBC, MongoDB with pymongo and HTTP
-    APIs with requests.
+    dagster-pipes is not on Glue. pyiceberg commits the files the jobs write (docs/TABLES.md),
+    with the pyarrow release it is tested with here.
+    boto3 is on Glue, but Glue 5.0's predates S3 conditional writes (`IfNoneMatch`, which
+    the state files' exclusive create relies on), so the project's pin goes too. The source
+    extractors (lib/sources/) read PostgreSQL with ADBC, MongoDB with pymongo and HTTP APIs
+    with requests.
     """
     pins = (
         "dagster-pipes",
+        "pyiceberg",
+        "pyarrow",
         "boto3",
         "adbc-driver-manager",
         "adbc-driver-postgresql",

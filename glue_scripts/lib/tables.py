@@ -595,14 +595,20 @@ class TableStore:
             if write not in committed and write >= cutoff:
                 continue
             folder = self.snapshot_uri(write)
-            uris = [join(folder, f[0]) for f in self._fs.list_files(folder)]
-            if not any(u in referenced for u in uris):
+            by_partition: dict[str, list[str]] = {}
+            for relative, _size, _tag in self._fs.list_files(folder):
+                uri = join(folder, relative)
+                by_partition.setdefault(self.partition_of(uri), []).append(uri)
+            used = {p for p, uris in by_partition.items() if any(u in referenced for u in uris)}
+            if not used:
                 self._fs.delete_tree(folder)
                 removed.append(write)
                 continue
-            for uri in uris:
-                if uri.endswith(".parquet") and uri not in referenced:
-                    self._fs.delete_file(uri)
+            # A partition folder goes whole or not at all: a job that compares versions
+            # reads an older version's partition by its folder (lib/partition_delta.py).
+            for partition in sorted(set(by_partition) - used):
+                if partition:
+                    self._fs.delete_tree(self.data_uri(write, partition))
         return removed
 
 

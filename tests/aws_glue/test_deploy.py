@@ -95,7 +95,12 @@ def test_apply_creates_everything_and_a_second_apply_changes_nothing(empty, caps
         assert arguments["--pii_hash_key_secret"] == PII_SECRET
         assert arguments["--connections_secret"] == CONNECTIONS_SECRET
         modules = arguments["--additional-python-modules"].split(",")
-        assert {"dagster-pipes==1.13.27", "adbc-driver-postgresql==1.13.0"} <= set(modules)
+        assert {
+            "dagster-pipes==1.13.27",
+            "adbc-driver-postgresql==1.13.0",
+            "pyiceberg==0.12.0",
+            "pyarrow==19.0.1",
+        } <= set(modules)
         tags = glue.get_tags(ResourceArn=f"arn:aws:glue:eu-west-1:123456789012:job/{name}")
         assert tags["Tags"]["lakehouse:managed-by"] == "lakehouse-deploy"
     # The shared library is a zip that Glue puts on sys.path as the glue_scripts package.
