@@ -46,10 +46,26 @@ def schema_of(fs: FileSystem, files: Sequence[str], partition_by: Sequence[str])
 
         filesystem, path = pafs.FileSystem.from_uri(files[0])
         with filesystem.open_input_file(path) as handle:
-            fields = list(pq.read_schema(handle))
+            fields = list(file_schema(pq.read_metadata(handle)))
     names = {f.name for f in fields}
     fields += [pa.field(p, pa.string()) for p in partition_by if p not in names]
     return pa.schema(fields)
+
+
+def file_schema(parquet_metadata: pq.FileMetaData) -> pa.Schema:
+    """A Parquet file's columns as its table holds them. Before `TIMESTAMP_MICROS`, Spark wrote
+    timestamps as INT96 (the files of tables migrated from the manifest log): Arrow reads them as
+    nanoseconds of no zone, but they are UTC instants, the `timestamptz` Spark writes now."""
+    columns = parquet_metadata.schema
+    int96 = {
+        columns.column(i).path
+        for i in range(len(columns))
+        if columns.column(i).physical_type == "INT96"
+    }
+    return pa.schema(
+        f.with_type(pa.timestamp("us", tz="UTC")) if f.name in int96 else f
+        for f in columns.to_arrow_schema()
+    )
 
 
 def align(tx: Transaction, schema: pa.Schema, partition_by: Sequence[str], table: str) -> None:
@@ -115,7 +131,7 @@ def _data_file(io, metadata, uri: str, values: dict[str, str]) -> DataFile:
         parquet_metadata = pq.read_metadata(stream)
     schema = metadata.schema()
     _check_pyarrow_schema_compatible(
-        schema, parquet_metadata.schema.to_arrow_schema(), format_version=metadata.format_version
+        schema, file_schema(parquet_metadata), format_version=metadata.format_version
     )
     statistics = data_file_statistics_from_parquet_metadata(
         parquet_metadata=parquet_metadata,

@@ -367,6 +367,42 @@ class TableStore:
             "committing to it; retry when they are done"
         )
 
+    def adopt(
+        self,
+        state: TableVersion,
+        files: Sequence[str],
+        *,
+        schema: pa.Schema,
+        summary: Mapping[str, str] | None = None,
+    ) -> TableVersion:
+        """Create the table with `state` as its first version, kept as it is (the writes of
+        its partitions, its history, time and records), holding `files`: data written before
+        the table had Iceberg metadata, such as a table of the manifest log (`lakehouse
+        migrate`). `summary` adds properties to the snapshot's summary.
+
+        Raises `CommitConflictError` when the catalog already holds the table: a state is
+        never adopted over committed versions.
+        """
+        from pyiceberg.exceptions import CommitFailedException, TableAlreadyExistsError
+
+        state_uri = join(self.location, METADATA_DIR, f"lakehouse-state-{new_snapshot_id()}.json")
+        self._fs.create_exclusive(state_uri, state.state_json())
+        properties = {**(summary or {}), STATE_PROPERTY: state_uri}
+        try:
+            committed = self._commit_files(
+                None, state.partition_by, schema, list(files), set(), True, properties
+            )
+        except (CommitFailedException, TableAlreadyExistsError) as err:
+            self._fs.delete_file(state_uri)
+            raise CommitConflictError(
+                f"{self.qualified_name} is in the catalog already (another process created it); "
+                "nothing was changed"
+            ) from err
+        except BaseException:
+            self._fs.delete_file(state_uri)
+            raise
+        return self.version_of(committed, committed.metadata.current_snapshot_id)
+
     def _next_state(
         self,
         previous: TableVersion | None,

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "lakehouse_assets.cli.bench",
     "lakehouse_assets.cli.deploy",
     "lakehouse_assets.cli.local_services",
+    "lakehouse_assets.cli.migrate",
 )
 # Registered only once it exists, so the command line works with or without it.
 OPTIONAL_MODULES = ("lakehouse_assets.warehouse.cli",)
