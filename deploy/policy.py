@@ -60,6 +60,24 @@ def job_role_policy(settings: AwsSettings, account: str, region: str) -> dict[st
             "Resource": f"arn:aws:s3:::{bucket}/{settings.deploy_prefix}/*",
         },
         _list(bucket, prefix, "ListLakehouse"),
+        {
+            # The Glue Data Catalog is the Iceberg catalog each job commits its tables to
+            # (docs/TABLES.md); a commit creates the table and its database on first use.
+            "Sid": "CommitIcebergTables",
+            "Effect": "Allow",
+            "Action": [
+                "glue:GetDatabase",
+                "glue:CreateDatabase",
+                "glue:GetTable",
+                "glue:CreateTable",
+                "glue:UpdateTable",
+            ],
+            "Resource": [
+                f"arn:aws:glue:{region}:{account}:catalog",
+                f"arn:aws:glue:{region}:{account}:database/*",
+                f"arn:aws:glue:{region}:{account}:table/*/*",
+            ],
+        },
     ]
     landing_bucket, landing_prefix = _split(settings.landing_uri)
     root_objects = _s3_objects(bucket, prefix)[:-1]

@@ -119,7 +119,8 @@ def _print_summary(result, out: TextIO | None = None, elapsed: float | None = No
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
         rows = mat.metadata.get("dagster/row_count")
-        # A lake table's folder, or a warehouse table where it went (no password).
+        # A lake table's Iceberg metadata file (what engines read), or a warehouse table where
+        # it went (no password).
         where = mat.metadata.get("dagster/uri") or mat.metadata.get("lakehouse/warehouse_target")
         table = mat.metadata.get("lakehouse/warehouse_table")
         place = (

@@ -35,6 +35,7 @@ from glue_scripts.lib.tables import (
     BUILT_FROM_FILE,
     METADATA_DIR,
     CommitConflictError,
+    NotIcebergError,
     PartitionEntry,
     TableStore,
     TableVersion,
@@ -253,11 +254,9 @@ def _iceberg_table(store: TableStore):
     """The table's Iceberg entry in the catalog; None when there is none, or only the Hive
     entry that `lakehouse catalog export` made in the Glue catalog before the tables were
     Iceberg (no `table_type`)."""
-    from pyiceberg.exceptions import NoSuchPropertyException
-
     try:
         return store.iceberg_table()
-    except NoSuchPropertyException:
+    except NotIcebergError:
         return None
 
 

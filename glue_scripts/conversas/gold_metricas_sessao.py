@@ -47,7 +47,7 @@ def inputs_record(job: GlueJob, version: str) -> dict:
                 "run_id": manifest.run_id,
                 "rows": manifest.rows,
             }
-            for table, manifest in sorted(job.read_manifests.items())
+            for table, manifest in sorted(job.read_versions.items())
         },
     }
 

@@ -1,7 +1,7 @@
 """One small file-system API for the storage root, on `file://` and `s3://` alike.
 
 Spark moves the data; this module only handles the small files that make a write atomic
-(manifests) and the listing and clean-up of snapshot folders.
+(the state files of commits) and the listing and clean-up of snapshot folders.
 """
 
 from __future__ import annotations

@@ -73,8 +73,8 @@ def align(tx: Transaction, schema: pa.Schema, partition_by: Sequence[str], table
     from pyiceberg.exceptions import ValidationError
 
     metadata = tx.table_metadata
-    current = metadata.schema()
-    new = [f.name for f in schema if current.find_field(f.name, case_sensitive=False) is None]
+    held = {f.name.lower() for f in metadata.schema().fields}
+    new = [f.name for f in schema if f.name.lower() not in held]
     if new:
         try:
             with tx.update_schema() as update:

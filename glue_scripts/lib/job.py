@@ -83,7 +83,7 @@ class GlueJob:
         self.spark = private_session(get_spark(name))
         self.reads: dict[str, int] = {}
         # The version of each input `read` gave, for a job that records what it was built from.
-        self.read_manifests: dict[str, TableVersion] = {}
+        self.read_versions: dict[str, TableVersion] = {}
         # Views that hold one row per key (the states `read_latest` registers): counting
         # their distinct keys is counting their rows.
         self._unique_views: dict[str, tuple[str, ...]] = {}
@@ -116,15 +116,15 @@ class GlueJob:
         with no news) reads as a frame of no rows with the columns a read of its data gives.
         """
         store = self.store(table)
-        manifest = store.require_current()
-        uris = store.data_uris(manifest)
+        version = store.require_current()
+        uris = store.data_uris(version)
         frame = read_files(self.spark, store, uris, empty=self.read_schema(table))
-        self.reads[table] = manifest.version
-        self.read_manifests[table] = manifest
+        self.reads[table] = version.version
+        self.read_versions[table] = version
         view = table.split(".")[-1]
         frame.createOrReplaceTempView(view)
         self._unique_views.pop(view, None)
-        self.log.info(f"read {table} (version {manifest.version}, {manifest.rows} rows)")
+        self.log.info(f"read {table} (version {version.version}, {version.rows} rows)")
         return frame
 
     def read_schema(self, table: str) -> str | None:
@@ -147,7 +147,7 @@ class GlueJob:
         """`read_latest`, with the state version read and what changed since the previous one
         (for a job that recomputes only what changed)."""
         store = self.store(table)
-        manifest = store.require_current()
+        version = store.require_current()
         result = latest.read_latest(
             self.spark,
             store,
@@ -155,13 +155,12 @@ class GlueJob:
             keep_versions=self.keep_versions,
             empty=self.read_schema(table),
         )
-        self.reads[table] = manifest.version
+        self.reads[table] = version.version
         view = table.split(".")[-1]
         result.frame.createOrReplaceTempView(view)
         self._unique_views[view] = tuple(keys)
         self.log.info(
-            f"read latest of {table} by {', '.join(keys)} (version {manifest.version}): "
-            f"{result.how}"
+            f"read latest of {table} by {', '.join(keys)} (version {version.version}): {result.how}"
         )
         return result
 
@@ -174,8 +173,8 @@ class GlueJob:
     def committed_partitions(self, table: str) -> list[dict[str, str]]:
         """The partitions an output table holds now, empty ones included (a job writing a
         write-once table computes only the missing ones)."""
-        manifest = self.store(table).current()
-        return [partition_values(n) for n in sorted(manifest.partitions)] if manifest else []
+        version = self.store(table).current()
+        return [partition_values(n) for n in sorted(version.partitions)] if version else []
 
     def _verify_lineage(self, table: str) -> None:
         declared = set(self.tables[table].get("upstream", []))
@@ -307,7 +306,7 @@ class GlueJob:
             store.discard(written.snapshot)
             self._report_unchanged(table, plan.previous, outcomes, extra_metadata)
             return
-        manifest = store.commit(
+        version = store.commit(
             written.snapshot,
             partition_by,
             committed_rows,
@@ -325,12 +324,12 @@ class GlueJob:
         metadata = report.materialization_metadata(
             spec=spec,
             schema=written.data.schema,
-            uri=manifest.metadata_location,
+            uri=version.metadata_location,
             rows=written.rows,
-            table_rows=manifest.rows,
+            table_rows=version.rows,
             snapshot=written.snapshot,
-            table_version=manifest.version,
-            iceberg_snapshot_id=manifest.snapshot_id,
+            table_version=version.version,
+            iceberg_snapshot_id=version.snapshot_id,
             inputs=self.reads,
             partitioned=bool(partition_by),
             lineage=lineage,
@@ -341,7 +340,7 @@ class GlueJob:
                 metadata=metadata, data_version=written.snapshot, asset_key=asset_key
             )
         self.report_checks(table, outcomes)
-        self.log.info(f"published {table}: {written.rows} row(s), version {manifest.version}")
+        self.log.info(f"published {table}: {written.rows} row(s), version {version.version}")
 
     def _kept_partitions(
         self,

@@ -5,7 +5,7 @@ need not read the whole input again when only some partitions changed: it takes 
 changed partitions gave when it was built and adds what they give now. The output records the
 input's partitions it was built from (`since_last_build` returns the record to pass to
 `GlueJob.write(built_from=...)`); the next run compares them with the input's current
-manifest (`since`). The old partitions are read from the snapshots the
+version (`since`). The old partitions are read from the write folders the
 recorded version points at, so retention must not have deleted them yet.
 """
 
@@ -35,12 +35,12 @@ class PartitionDelta:
     changed: tuple[str, ...]
 
 
-def recorded(manifest: TableVersion) -> dict[str, Any]:
+def recorded(version: TableVersion) -> dict[str, Any]:
     """What to record of an input's version to find its changes later."""
     return {
-        "version": manifest.version,
-        "partition_by": list(manifest.partition_by),
-        "partitions": {name: [e.snapshot, e.rows] for name, e in manifest.partitions.items()},
+        "version": version.version,
+        "partition_by": list(version.partition_by),
+        "partitions": {name: [e.snapshot, e.rows] for name, e in version.partitions.items()},
     }
 
 
@@ -103,15 +103,15 @@ def since_last_build(job: GlueJob, output: str, input_table: str, script: str) -
     is never kept.
     """
     code = hashlib.sha256(Path(script).read_bytes()).hexdigest()[:16]
-    record = {"code": code, "inputs": {input_table: recorded(job.read_manifests[input_table])}}
+    record = {"code": code, "inputs": {input_table: recorded(job.read_versions[input_table])}}
     before = job.built_from(output)
     if before is None:
         return SinceLastBuild(record, None, None, f"no record of what {output} was built from")
     if before.get("code") != code:
         return SinceLastBuild(record, None, None, f"the code of {output} changed")
-    manifest = job.read_manifests[input_table]
+    read = job.read_versions[input_table]
     last = (before.get("inputs") or {}).get(input_table)
-    delta, why = since(job.spark, job.store(input_table), last, manifest)
+    delta, why = since(job.spark, job.store(input_table), last, read)
     previous = None if delta is None else previous_output(job, output)
     if delta is not None and previous is None:
         delta, why = None, f"{output} holds no rows yet"

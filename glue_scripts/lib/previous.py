@@ -30,7 +30,7 @@ def previous_output(job: GlueJob, table: str) -> DataFrame | None:
             f"(outputs of this run: {sorted(job.tables)})"
         )
     store = job.store(table)
-    manifest = store.current()
-    if manifest is None or manifest.rows == 0:
+    current = store.current()
+    if current is None or current.rows == 0:
         return None
     return read_table(job.spark, store)

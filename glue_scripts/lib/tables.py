@@ -66,6 +66,10 @@ class CommitConflictError(RuntimeError):
     """Another run changed the partitions a commit replaces, or kept committing."""
 
 
+class NotIcebergError(RuntimeError):
+    """The catalog names a table that is not an Iceberg table (an entry from before)."""
+
+
 class WriteOnceError(RuntimeError):
     """A write would replace a partition of a write-once table."""
 
@@ -194,10 +198,20 @@ class TableStore:
 
     def iceberg_table(self) -> Table | None:
         """The Iceberg table as the catalog has it now; None before the first commit."""
-        from pyiceberg.exceptions import NoSuchTableError
+        from pyiceberg.exceptions import (
+            NoSuchIcebergTableError,
+            NoSuchPropertyException,
+            NoSuchTableError,
+        )
 
         try:
             return catalog_for(self.root).load_table((self.database, self.table))
+        except (NoSuchIcebergTableError, NoSuchPropertyException) as err:
+            # On AWS: the Glue entry of a table registered before the tables were Iceberg.
+            raise NotIcebergError(
+                f"the catalog holds {self.qualified_name} but not as an Iceberg table ({err}); "
+                "run `lakehouse migrate` to turn it into one, then run the job again"
+            ) from err
         except NoSuchTableError:
             return None
 

@@ -26,7 +26,7 @@ LISTED = 50
 
 
 def partition_name_column(partition_by: Sequence[str]) -> Column:
-    """The `column=value/...` folder name of each row's partition, as the manifest spells it."""
+    """The `column=value/...` folder name of each row's partition, as the state spells it."""
     parts = (F.concat(F.lit(f"{c}="), F.col(c).cast("string")) for c in partition_by)
     return F.concat_ws("/", *parts)
 
@@ -54,13 +54,13 @@ def selectors_and_partitions(
 
 
 def history_outcomes(
-    rules: Sequence[Mapping[str, Any]], store: TableStore, manifest: TableVersion | None
+    rules: Sequence[Mapping[str, Any]], store: TableStore, version: TableVersion | None
 ) -> list[CheckOutcome]:
     """Outcomes of the `immutable_partitions` rules: published partitions whose files changed."""
     rules = [r for r in rules if r["kind"] == KIND]
     if not rules:
         return []
-    entries = sorted(manifest.partitions.items()) if manifest else []
+    entries = sorted(version.partitions.items()) if version else []
     unverifiable = [name for name, entry in entries if not entry.fingerprint]
     changed = [
         name

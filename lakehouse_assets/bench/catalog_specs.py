@@ -1,4 +1,4 @@
-"""Synthetic table specs for the catalog benchmark, and the manifests that locate them.
+"""Synthetic table specs for the catalog benchmark, and the Iceberg tables that locate them.
 
 Domains of 100 tables each (40 bronze partitioned by load date, 40 silver, 20 gold) with
 upstream edges between layers, PII columns and business tags, so every table carries the
@@ -103,9 +103,11 @@ def _spec(domain: str, layer: str, name: str, job: str, upstream: tuple) -> Tabl
     )
 
 
-def commit_manifests(root: str, registry: Registry) -> None:
-    """A committed manifest per table (no data files: the catalog reads only the log)."""
+def commit_tables(root: str, registry: Registry) -> None:
+    """An Iceberg table per table with one commit of the spec's columns (no data files: the
+    catalog reads only the metadata)."""
     from glue_scripts.lib.tables import TableStore
+    from lakehouse_assets.warehouse.lake import arrow_schema
 
     for spec in registry.tables.values():
         store = TableStore(root, spec.database, spec.name)
@@ -113,4 +115,11 @@ def commit_manifests(root: str, registry: Registry) -> None:
             rows = {f"{spec.partition_by[0]}={d}": 100 for d in PARTITIONS}
         else:
             rows = {"": 1000}
-        store.commit("bench", spec.partition_by, rows, replace_all=True, run_id=RUN_ID)
+        store.commit(
+            "bench",
+            spec.partition_by,
+            rows,
+            replace_all=True,
+            run_id=RUN_ID,
+            schema=arrow_schema(spec),
+        )

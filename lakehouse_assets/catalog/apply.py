@@ -1,9 +1,9 @@
 """The thin effectful part of the export: diff against Glue, write only the changes.
 
-Reads one `get_database` and one paginated `get_tables` per database, and
-`get_partitions` for each partitioned table that already exists; writes create or update
+Reads one `get_database` and one paginated `get_tables` per database; writes create or update
 calls only where something differs. A failing call is recorded with what to do, and the
-export goes on with the next table.
+export goes on with the next table. Iceberg tables have no partitions in Glue: the ones an
+export made before the tables were Iceberg are deleted when their table is updated.
 """
 
 from __future__ import annotations
@@ -13,13 +13,19 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lakehouse_assets.catalog.diff import changed_fields, differs, partition_changes, table_differs
+from lakehouse_assets.catalog.diff import changed_fields, differs, table_differs
 from lakehouse_assets.catalog.lf_tags import LFTagApplier, tag_values
 from lakehouse_assets.catalog.report import ExportReport
-from lakehouse_assets.catalog.table_input import MANAGED_PARAMETERS, TableEntry
+from lakehouse_assets.catalog.table_input import (
+    MANAGED_PARAMETERS,
+    TableEntry,
+    is_iceberg_table,
+    registration,
+)
 
-CREATE_CHUNK = 100  # BatchCreatePartition / BatchUpdatePartition accept 100 entries a call
 DELETE_CHUNK = 25  # BatchDeletePartition accepts 25
+# Updates tried while commits keep changing the entry (Glue's optimistic locking).
+UPDATE_ATTEMPTS = 5
 AWS_ERRORS = (BotoCoreError, ClientError)
 
 Emit = Callable[[TableEntry, str], int]
@@ -29,12 +35,15 @@ def _code(err: Exception) -> str:
     return err.response.get("Error", {}).get("Code", "") if isinstance(err, ClientError) else ""
 
 
-def _chunks(items: Sequence, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 class CatalogApplier:
+    """Writes the entries into Glue.
+
+    `glue_is_iceberg_catalog`: Glue is the tables' Iceberg catalog (the aws target), so each
+    commit creates or updates the table's entry itself. The export then only updates entries
+    that are Iceberg tables, never creating one (a commit would find it taken) and never
+    changing what the commits own there (see `registration`).
+    """
+
     def __init__(
         self,
         glue: Any,
@@ -43,6 +52,7 @@ class CatalogApplier:
         delete_undefined: bool = False,
         emit: Emit | None = None,
         progress: Callable[[str], None] = lambda _: None,
+        glue_is_iceberg_catalog: bool = False,
     ):
         self.glue = glue
         self.report = report
@@ -50,6 +60,7 @@ class CatalogApplier:
         self.delete_undefined = delete_undefined
         self.emit = emit
         self.progress = progress
+        self.glue_is_iceberg_catalog = glue_is_iceberg_catalog
 
     def apply(self, databases: Sequence[dict], entries: Sequence[TableEntry]) -> ExportReport:
         lf = None
@@ -113,6 +124,9 @@ class CatalogApplier:
 
     def _apply_table(self, entry: TableEntry, existing: dict | None, catalog_id: str, lf) -> None:
         name = entry.qualified_name
+        if self.glue_is_iceberg_catalog and not is_iceberg_table(existing):
+            self.report.awaiting_commit.append(name)
+            return
         previous_run = ((existing or {}).get("Parameters") or {}).get("last_materialization_run_id")
         mat = entry.materialization
         if self.emit is not None and mat is not None and mat.run_id and mat.run_id != previous_run:
@@ -125,70 +139,77 @@ class CatalogApplier:
         operation = "CreateTable" if existing is None else "UpdateTable"
         try:
             if existing is None:
-                self.glue.create_table(DatabaseName=entry.database, TableInput=entry.table_input)
+                body = registration(entry.table_input, None, self.glue_is_iceberg_catalog)
+                self.glue.create_table(DatabaseName=entry.database, TableInput=body)
                 self.report.tables_created.append(name)
                 self.progress(f"  created {name}")
-            elif table_differs(entry.table_input, existing, MANAGED_PARAMETERS):
-                self.glue.update_table(DatabaseName=entry.database, TableInput=entry.table_input)
-                fields = changed_fields(entry.table_input, existing) or ["Parameters"]
-                self.report.tables_updated[name] = fields
-                self.progress(f"  updated {name} ({', '.join(fields)})")
             else:
-                self.report.tables_unchanged.append(name)
-            if entry.partitions is not None:
-                operation = "partitions"
-                self._apply_partitions(entry, new_table=existing is None)
+                body = self._update(entry, existing)
         except AWS_ERRORS as err:
             self.report.fail(name, operation, err)
             return
         if lf is not None:
-            columns = [c["Name"] for c in entry.table_input["StorageDescriptor"]["Columns"]]
-            columns += [c["Name"] for c in entry.table_input["PartitionKeys"]]
             lf.apply(
                 entry.database,
                 entry.name,
-                columns,
+                [c["Name"] for c in body["StorageDescriptor"]["Columns"]],
                 entry.lf_table_tags,
                 entry.lf_column_tags,
                 new_table=existing is None,
             )
 
-    def _apply_partitions(self, entry: TableEntry, new_table: bool) -> None:
-        registered: list[dict] = []
-        if not new_table:
-            pages = self.glue.get_paginator("get_partitions").paginate(
-                DatabaseName=entry.database, TableName=entry.name
-            )
-            registered = [p for page in pages for p in page.get("Partitions", [])]
-        create, update, delete = partition_changes(entry.partitions or {}, registered)
-        base = {"DatabaseName": entry.database, "TableName": entry.name}
-        for chunk in _chunks(create, CREATE_CHUNK):
-            response = self.glue.batch_create_partition(**base, PartitionInputList=chunk)
-            self._partition_errors(entry, "BatchCreatePartition", response)
-            self.report.partitions_created += len(chunk) - len(response.get("Errors") or [])
-        for chunk in _chunks(update, CREATE_CHUNK):
-            entries = [{"PartitionValueList": p["Values"], "PartitionInput": p} for p in chunk]
-            response = self.glue.batch_update_partition(**base, Entries=entries)
-            self._partition_errors(entry, "BatchUpdatePartition", response)
-            self.report.partitions_updated += len(chunk) - len(response.get("Errors") or [])
-        for chunk in _chunks(delete, DELETE_CHUNK):
-            response = self.glue.batch_delete_partition(
-                **base, PartitionsToDelete=[{"Values": values} for values in chunk]
-            )
-            self._partition_errors(entry, "BatchDeletePartition", response)
-            self.report.partitions_deleted += len(chunk) - len(response.get("Errors") or [])
-        if create or update or delete:
-            self.progress(
-                f"    partitions of {entry.qualified_name}: +{len(create)} ~{len(update)} "
-                f"-{len(delete)}"
-            )
+    def _update(self, entry: TableEntry, existing: dict) -> dict:
+        """Update the entry if it differs; the TableInput it holds now."""
+        name = entry.qualified_name
+        attempts = 0
+        while True:
+            body = registration(entry.table_input, existing, self.glue_is_iceberg_catalog)
+            # Partition keys: a Hive registration made before the tables were Iceberg.
+            hive = bool(existing.get("PartitionKeys"))
+            if not hive and not table_differs(body, existing, MANAGED_PARAMETERS):
+                self.report.tables_unchanged.append(name)
+                return body
+            if hive:
+                self._delete_partitions(entry)
+            # The version read: Glue refuses the update if a commit changed the entry since,
+            # instead of this update putting back the metadata file that commit replaced.
+            version = {"VersionId": existing["VersionId"]} if existing.get("VersionId") else {}
+            try:
+                self.glue.update_table(DatabaseName=entry.database, TableInput=body, **version)
+            except ClientError as err:
+                attempts += 1
+                if _code(err) != "ConcurrentModificationException" or attempts == UPDATE_ATTEMPTS:
+                    raise
+                existing = self.glue.get_table(DatabaseName=entry.database, Name=entry.name)[
+                    "Table"
+                ]
+                continue
+            fields = changed_fields(body, existing) + (["PartitionKeys"] if hive else [])
+            self.report.tables_updated[name] = fields or ["Parameters"]
+            self.progress(f"  updated {name} ({', '.join(self.report.tables_updated[name])})")
+            return body
 
-    def _partition_errors(self, entry: TableEntry, operation: str, response: dict) -> None:
-        for error in response.get("Errors") or []:
-            values = "/".join(error.get("PartitionValues") or error.get("PartitionValueList") or [])
-            detail = error.get("ErrorDetail") or {}
-            self.report.fail(
-                f"{entry.qualified_name} partition {values}",
-                operation,
-                f"{detail.get('ErrorCode')}: {detail.get('ErrorMessage')}",
+    def _delete_partitions(self, entry: TableEntry) -> None:
+        pages = self.glue.get_paginator("get_partitions").paginate(
+            DatabaseName=entry.database, TableName=entry.name
+        )
+        values = [p["Values"] for page in pages for p in page.get("Partitions", [])]
+        for start in range(0, len(values), DELETE_CHUNK):
+            chunk = values[start : start + DELETE_CHUNK]
+            response = self.glue.batch_delete_partition(
+                DatabaseName=entry.database,
+                TableName=entry.name,
+                PartitionsToDelete=[{"Values": v} for v in chunk],
             )
+            errors = response.get("Errors") or []
+            for error in errors:
+                detail = error.get("ErrorDetail") or {}
+                values = "/".join(error.get("PartitionValues") or [])
+                self.report.fail(
+                    f"{entry.qualified_name} partition {values}",
+                    "BatchDeletePartition",
+                    f"{detail.get('ErrorCode')}: {detail.get('ErrorMessage')}",
+                )
+            self.report.partitions_deleted += len(chunk) - len(errors)
+        if values:
+            self.progress(f"    deleted the {len(values)} partitions of {entry.qualified_name}")

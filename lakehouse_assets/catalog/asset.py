@@ -21,8 +21,8 @@ def build_catalog_asset(reg: Registry) -> AssetsDefinition:
         group_name="governance",
         kinds={"glue"},
         description=(
-            "The Glue Data Catalog entries of every table: descriptions, owners, schemas, "
-            "partitions, lineage parameters and PII classes."
+            "The Glue Data Catalog entries of every table, registered as Iceberg tables: "
+            "descriptions, owners, schemas, lineage parameters and PII classes."
         ),
         output_required=False,
     )
@@ -53,7 +53,6 @@ def build_catalog_asset(reg: Registry) -> AssetsDefinition:
                 "catalog/tables_created": len(report.tables_created),
                 "catalog/tables_updated": len(report.tables_updated),
                 "catalog/tables_unchanged": len(report.tables_unchanged),
-                "catalog/partitions_created": report.partitions_created,
                 "catalog/read_calls": report.read_calls,
                 "catalog/write_calls": report.write_calls,
                 "catalog/undefined_tables": ", ".join(report.undefined_tables) or "none",

@@ -38,18 +38,3 @@ def table_differs(desired: Mapping, existing: Mapping, managed_parameters: Colle
 def changed_fields(desired: Mapping, existing: Mapping) -> list[str]:
     """Top-level fields that differ, for the report (`Description`, `Parameters`, ...)."""
     return sorted(k for k, v in desired.items() if differs(v, existing.get(k, _MISSING)))
-
-
-def partition_changes(
-    desired: Mapping[tuple[str, ...], dict], existing: list[Mapping]
-) -> tuple[list[dict], list[dict], list[list[str]]]:
-    """(to create, to update, values to delete) between wanted and registered partitions."""
-    registered = {tuple(p["Values"]): p for p in existing}
-    create = [p for values, p in desired.items() if values not in registered]
-    update = [
-        p
-        for values, p in desired.items()
-        if values in registered and differs(p, registered[values])
-    ]
-    delete = [list(values) for values in registered if values not in desired]
-    return create, update, delete

@@ -1,8 +1,8 @@
-"""What is known about a table's data: its manifest (location, partitions) and Dagster's
-last materialization (run id, time, row count, code version).
+"""What is known about a table's data: its current Iceberg version (location, metadata file,
+snapshot, rows) and Dagster's last materialization (run id, time, row count, code version).
 
-The manifest is the truth about *where* the data is; Dagster is the truth about *which run*
-put it there. A table without either is still exported, from its spec alone.
+The Iceberg table is the truth about *where* the data is; Dagster is the truth about *which
+run* put it there. A table without either is still exported, from its spec alone.
 """
 
 from __future__ import annotations
@@ -10,35 +10,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from glue_scripts.lib.tables import UNPARTITIONED, TableStore
+from glue_scripts.lib.tables import NotIcebergError, TableStore
 from lakehouse_assets.specs import TableSpec
 
-
-@dataclass(frozen=True)
-class PartitionData:
-    values: tuple[str, ...]
-    location: str
-    rows: int
-    snapshot: str
+if TYPE_CHECKING:
+    from pyiceberg.table import Table
 
 
 @dataclass(frozen=True)
 class DataLocation:
-    """Where a table's current data is, from its manifest (None fields: never committed)."""
+    """Where a table's current version is (None fields: never committed)."""
 
     table_root: str
+    # The Iceberg table's location, as its metadata names it.
     location: str | None = None
+    metadata_location: str | None = None
     rows: int | None = None
-    manifest_version: int | None = None
+    table_version: int | None = None
+    snapshot_id: int | None = None
     committed_at: str | None = None
     run_id: str = ""
-    # None: partitions unknown (never committed), so the catalog's list is left alone.
-    partitions: tuple[PartitionData, ...] | None = None
 
     @property
     def committed(self) -> bool:
-        return self.manifest_version is not None
+        return self.table_version is not None
 
 
 @dataclass(frozen=True)
@@ -62,41 +59,37 @@ def iso_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="seconds")
 
 
-def partition_values(name: str, partition_by: tuple[str, ...]) -> tuple[str, ...]:
-    """`anomesdia=20241120` -> ("20241120",), in the order of the table's partition columns."""
-    pairs = dict(part.split("=", 1) for part in name.split("/") if "=" in part)
-    return tuple(pairs[column] for column in partition_by)
+def load_table(store: TableStore) -> Table | None:
+    """The table's Iceberg table; None when there is none yet."""
+    try:
+        return store.iceberg_table()
+    except NotIcebergError:
+        # On Glue: an entry of that name that is not an Iceberg table (no `table_type`),
+        # such as the Hive registration of an export made before the tables were Iceberg.
+        return None
+
+
+def location_of(store: TableStore, table: Table | None) -> DataLocation:
+    """The current version of a loaded Iceberg table (of `store`)."""
+    version = store.version_of(table, None) if table is not None else None
+    if table is None or version is None:
+        return DataLocation(table_root=store.location)
+    return DataLocation(
+        table_root=store.location,
+        location=table.metadata.location,
+        metadata_location=version.metadata_location,
+        rows=version.rows,
+        table_version=version.version,
+        snapshot_id=version.snapshot_id,
+        committed_at=version.committed_at,
+        run_id=version.run_id,
+    )
 
 
 def data_location(root: str, spec: TableSpec) -> DataLocation:
-    """Read the table's current manifest: snapshot folder(s) and row counts."""
+    """Read the table's current version from its Iceberg catalog."""
     store = TableStore(root, spec.database, spec.name)
-    manifest = store.current()
-    if manifest is None:
-        return DataLocation(table_root=store.location)
-    common = {
-        "table_root": store.location,
-        "rows": manifest.rows,
-        "manifest_version": manifest.version,
-        "committed_at": manifest.committed_at,
-        "run_id": manifest.run_id,
-    }
-    if not spec.partition_by:
-        entry = manifest.partitions.get(UNPARTITIONED)
-        location = store.data_uri(entry.snapshot) if entry else None
-        return DataLocation(location=location, partitions=(), **common)
-    # Empty partitions have no folder to point at (as `TableStore.current_data_uris`).
-    partitions = tuple(
-        PartitionData(
-            values=partition_values(name, spec.partition_by),
-            location=store.data_uri(entry.snapshot, name),
-            rows=entry.rows,
-            snapshot=entry.snapshot,
-        )
-        for name, entry in sorted(manifest.partitions.items())
-        if entry.rows > 0
-    )
-    return DataLocation(location=store.location, partitions=partitions, **common)
+    return location_of(store, load_table(store))
 
 
 def materializations_from_dagster(
@@ -127,8 +120,8 @@ def materializations_from_dagster(
     return facts
 
 
-def materialization_from_manifest(location: DataLocation) -> MaterializationFacts | None:
-    """When Dagster has no record (another instance wrote the data), the manifest's commit."""
+def materialization_from_commit(location: DataLocation) -> MaterializationFacts | None:
+    """When Dagster has no record (another instance wrote the data), the table's last commit."""
     if not location.committed or not location.committed_at:
         return None
     timestamp = datetime.fromisoformat(location.committed_at).timestamp()

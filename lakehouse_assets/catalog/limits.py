@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-# Glue (CreateTable / CreateDatabase / CreatePartition API reference).
+# Glue (CreateTable / CreateDatabase API reference).
 NAME = re.compile(r"^[a-z0-9_]+$")
 MAX_NAME = 255
 MAX_DESCRIPTION = 2048
@@ -115,17 +115,6 @@ def validate_table_input(database: str, table_input: Mapping) -> list[Problem]:
     problems += check_columns(table, "StorageDescriptor.Columns", descriptor.get("Columns", []))
     problems += check_length(
         table, "StorageDescriptor.Location", descriptor.get("Location"), MAX_LOCATION
-    )
-    problems += check_columns(table, "PartitionKeys", table_input.get("PartitionKeys", []))
-    return problems
-
-
-def validate_partition_input(table: str, partition_input: Mapping) -> list[Problem]:
-    where = f"partition {'/'.join(partition_input.get('Values', []))}"
-    location = partition_input.get("StorageDescriptor", {}).get("Location")
-    problems = check_length(table, f"{where}.Location", location, MAX_LOCATION)
-    problems += check_parameters(
-        table, f"{where}.Parameters", partition_input.get("Parameters", {})
     )
     return problems
 

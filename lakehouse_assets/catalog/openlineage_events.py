@@ -82,7 +82,7 @@ def run_events(entry: TableEntry, region: str, account: str, namespace: str) -> 
     params = body["Parameters"]
     asset = params.get("dagster_asset_key", entry.qualified_name)
     glue_job = params.get("glue_job_name", asset)
-    columns = [*body["StorageDescriptor"]["Columns"], *body["PartitionKeys"]]
+    columns = body["StorageDescriptor"]["Columns"]
     schema = schema_dataset.SchemaDatasetFacet(
         fields=[
             schema_dataset.SchemaDatasetFacetFields(

@@ -47,9 +47,10 @@ class ExportReport:
     tables_unchanged: list[str] = field(default_factory=list)
     databases_created: list[str] = field(default_factory=list)
     databases_updated: list[str] = field(default_factory=list)
-    partitions_created: int = 0
-    partitions_updated: int = 0
+    # Partitions a registration made before the tables were Iceberg left in Glue.
     partitions_deleted: int = 0
+    # Aws target: tables Glue does not hold as Iceberg tables yet (their first commit does).
+    awaiting_commit: list[str] = field(default_factory=list)
     undefined_tables: list[str] = field(default_factory=list)
     deleted_tables: list[str] = field(default_factory=list)
     lf_tag_changes: int = 0
@@ -79,10 +80,13 @@ class ExportReport:
         lines = [
             f"catalog export to {self.endpoint}: {len(self.tables_created)} created, "
             f"{len(self.tables_updated)} updated, {len(self.tables_unchanged)} unchanged; "
-            f"partitions +{self.partitions_created} ~{self.partitions_updated} "
-            f"-{self.partitions_deleted}; {self.read_calls} read calls, "
-            f"{self.write_calls} write calls"
+            f"{self.read_calls} read calls, {self.write_calls} write calls"
         ]
+        if self.partitions_deleted:
+            lines.append(
+                f"  deleted {self.partitions_deleted} partitions left by an earlier registration "
+                "(Iceberg tables have none in Glue)"
+            )
         if self.writes:
             lines.append("  writes: " + ", ".join(f"{op} {n}" for op, n in self.writes.items()))
         if self.lf_tag_changes:
@@ -96,6 +100,12 @@ class ExportReport:
             lines.append(
                 f"  {name} is in the catalog but no spec defines it ({action}; "
                 "`lakehouse catalog export --delete-undefined` deletes such tables)"
+            )
+        if self.awaiting_commit:
+            lines.append(
+                f"  {len(self.awaiting_commit)} table(s) are not Iceberg tables in Glue yet and "
+                "were left to their first commit, which registers them (the next export then "
+                f"describes them): {', '.join(self.awaiting_commit)}"
             )
         lines += [f"  warning: {w}" for w in self.warnings]
         if self.failures:

@@ -6,6 +6,7 @@ is built here, and validated against Glue's limits before the applier sends anyt
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -16,26 +17,39 @@ from lakehouse_assets.catalog.limits import (
     Problem,
     validate_database_input,
     validate_lf_tags,
-    validate_partition_input,
     validate_table_input,
 )
 from lakehouse_assets.specs import RESERVED_PARAMETERS, TableSpec
 
-PARQUET_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
-PARQUET_OUTPUT_FORMAT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
-PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
-NOT_PII = "none"
 MANAGED_BY = "lakehouse"
+NOT_PII = "none"
+
+# An Iceberg table's registration in Glue, as Iceberg's own catalogs write it.
+TABLE_TYPE = "table_type"
+ICEBERG = "ICEBERG"
+METADATA_LOCATION = "metadata_location"
+PREVIOUS_METADATA_LOCATION = "previous_metadata_location"
+ICEBERG_PARAMETERS = frozenset({TABLE_TYPE, METADATA_LOCATION, PREVIOUS_METADATA_LOCATION})
+# What exports wrote before the tables were Iceberg: a re-export removes them.
+RETIRED_PARAMETERS = frozenset({"classification", "EXTERNAL", "lakehouse_manifest_version"})
 
 # Every table parameter the export owns: a key in this set that the export no longer
-# sends is a change (removed); keys others add (Athena, crawlers, Lake Formation) are kept.
-MANAGED_PARAMETERS = RESERVED_PARAMETERS | {
-    "last_materialization_run_id",
-    "last_materialization_time",
-    "last_materialization_row_count",
-    "last_materialization_partition",
-    "last_materialization_code_version",
-}
+# sends is a change (removed); keys others add (Athena, crawlers, Lake Formation, pyiceberg's
+# table properties) are kept.
+MANAGED_PARAMETERS = (
+    RESERVED_PARAMETERS
+    | RETIRED_PARAMETERS
+    | ICEBERG_PARAMETERS
+    | {
+        "lakehouse_table_version",
+        "lakehouse_snapshot_id",
+        "last_materialization_run_id",
+        "last_materialization_time",
+        "last_materialization_row_count",
+        "last_materialization_partition",
+        "last_materialization_code_version",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -45,8 +59,6 @@ class TableEntry:
     database: str
     name: str
     table_input: dict
-    # None: the table has no known data, so its registered partitions are left alone.
-    partitions: dict[tuple[str, ...], dict] | None
     lf_table_tags: dict[str, str] = field(default_factory=dict)
     lf_column_tags: dict[str, str] = field(default_factory=dict)
     materialization: MaterializationFacts | None = None
@@ -80,23 +92,6 @@ def _column(name: str, type_: str, comment: str, pii: str | None) -> dict:
     }
 
 
-def _storage_descriptor(columns: list[dict], location: str | None) -> dict:
-    descriptor = {
-        "Columns": columns,
-        "InputFormat": PARQUET_INPUT_FORMAT,
-        "OutputFormat": PARQUET_OUTPUT_FORMAT,
-        "SerdeInfo": {
-            "SerializationLibrary": PARQUET_SERDE,
-            "Parameters": {"serialization.format": "1"},
-        },
-        "Compressed": False,
-        "StoredAsSubDirectories": False,
-    }
-    if location:
-        descriptor["Location"] = location
-    return descriptor
-
-
 def table_parameters(
     spec: TableSpec,
     downstream: Sequence[str],
@@ -105,8 +100,6 @@ def table_parameters(
     code_version: str | None,
 ) -> dict[str, str]:
     parameters = {
-        "classification": "parquet",
-        "EXTERNAL": "TRUE",
         "managed_by": MANAGED_BY,
         "dagster_asset_key": "/".join(spec.key_path),
         "layer": spec.layer,
@@ -136,8 +129,11 @@ def table_parameters(
     if code_version:
         parameters["code_version"] = code_version
     if location.committed:
+        parameters[TABLE_TYPE] = ICEBERG
+        parameters[METADATA_LOCATION] = location.metadata_location or ""
         parameters["recordCount"] = str(location.rows)
-        parameters["lakehouse_manifest_version"] = str(location.manifest_version)
+        parameters["lakehouse_table_version"] = str(location.table_version)
+        parameters["lakehouse_snapshot_id"] = str(location.snapshot_id)
     if materialization is not None:
         parameters["last_materialization_run_id"] = materialization.run_id
         parameters["last_materialization_time"] = materialization.time_iso
@@ -157,40 +153,22 @@ def table_input(
     materialization: MaterializationFacts | None = None,
     code_version: str | None = None,
 ) -> dict:
-    """The TableInput of one table (partition columns become PartitionKeys, in order)."""
-    by_name = {c.name: c for c in spec.columns}
-    data_columns = [
-        _column(c.name, c.type, c.comment, c.pii)
-        for c in spec.columns
-        if c.name not in spec.partition_by
-    ]
-    partition_keys = [
-        _column(name, by_name[name].type, by_name[name].comment, by_name[name].pii)
-        for name in spec.partition_by
-    ]
+    """The TableInput of one table: an Iceberg table once committed.
+
+    Iceberg tables have no partition keys in Glue (their partitioning is in their metadata),
+    so the partition columns are columns like the others.
+    """
+    columns = [_column(c.name, c.type, c.comment, c.pii) for c in spec.columns]
+    descriptor: dict = {"Columns": columns}
+    if location.committed and location.location:
+        descriptor["Location"] = location.location
     return {
         "Name": spec.name,
         "Description": spec.description,
         "Owner": spec.owner,
         "TableType": "EXTERNAL_TABLE",
         "Parameters": table_parameters(spec, downstream, location, materialization, code_version),
-        "StorageDescriptor": _storage_descriptor(data_columns, location.location),
-        "PartitionKeys": partition_keys,
-    }
-
-
-def partition_inputs(table: Mapping, location: DataLocation) -> dict[tuple[str, ...], dict] | None:
-    """One PartitionInput per non-empty partition, pointing at its own snapshot folder."""
-    if location.partitions is None or not table["PartitionKeys"]:
-        return None
-    columns = table["StorageDescriptor"]["Columns"]
-    return {
-        p.values: {
-            "Values": list(p.values),
-            "StorageDescriptor": _storage_descriptor(columns, p.location),
-            "Parameters": {"recordCount": str(p.rows), "lakehouse_snapshot": p.snapshot},
-        }
-        for p in location.partitions
+        "StorageDescriptor": descriptor,
     }
 
 
@@ -201,16 +179,53 @@ def table_entry(
     materialization: MaterializationFacts | None = None,
     code_version: str | None = None,
 ) -> TableEntry:
-    body = table_input(spec, downstream, location, materialization, code_version)
     return TableEntry(
         database=spec.database,
         name=spec.name,
-        table_input=body,
-        partitions=partition_inputs(body, location),
+        table_input=table_input(spec, downstream, location, materialization, code_version),
         lf_table_tags=table_lf_tags(spec),
         lf_column_tags=column_lf_tags(spec),
         materialization=materialization,
     )
+
+
+def is_iceberg_table(table: Mapping | None) -> bool:
+    parameters = (table or {}).get("Parameters") or {}
+    return str(parameters.get(TABLE_TYPE, "")).upper() == ICEBERG
+
+
+def registration(desired: Mapping, existing: Mapping | None, glue_is_iceberg_catalog: bool) -> dict:
+    """The TableInput to send, given what Glue holds now (None: no entry yet).
+
+    An update replaces the whole entry, so what others keep there stays: the parameters the
+    export does not manage and the parameters of each column besides its PII class. Where Glue
+    is the Iceberg catalog, `table_type`, `metadata_location` and `previous_metadata_location`
+    belong to the commits: they are sent back exactly as read, never changed. Elsewhere the
+    export registers the table itself, keeping the metadata file it replaces as the previous one.
+    """
+    body = copy.deepcopy(dict(desired))
+    old = dict((existing or {}).get("Parameters") or {})
+    parameters = {k: v for k, v in old.items() if k not in MANAGED_PARAMETERS}
+    parameters.update({k: v for k, v in body["Parameters"].items() if k not in ICEBERG_PARAMETERS})
+    if glue_is_iceberg_catalog:
+        parameters.update({k: old[k] for k in sorted(ICEBERG_PARAMETERS) if k in old})
+    elif METADATA_LOCATION in body["Parameters"]:
+        current = body["Parameters"][METADATA_LOCATION]
+        parameters[TABLE_TYPE] = body["Parameters"][TABLE_TYPE]
+        parameters[METADATA_LOCATION] = current
+        before = old.get(METADATA_LOCATION) if is_iceberg_table(existing) else None
+        if before and before != current:
+            parameters[PREVIOUS_METADATA_LOCATION] = before
+        elif before == current and PREVIOUS_METADATA_LOCATION in old:
+            parameters[PREVIOUS_METADATA_LOCATION] = old[PREVIOUS_METADATA_LOCATION]
+    body["Parameters"] = parameters
+    registered = {
+        c["Name"]: c.get("Parameters") or {}
+        for c in ((existing or {}).get("StorageDescriptor") or {}).get("Columns") or []
+    }
+    for column in body["StorageDescriptor"]["Columns"]:
+        column["Parameters"] = {**registered.get(column["Name"], {}), **column["Parameters"]}
+    return body
 
 
 def validate(
@@ -222,8 +237,6 @@ def validate(
         problems += validate_database_input(database)
     for entry in entries:
         problems += validate_table_input(entry.database, entry.table_input)
-        for partition in (entry.partitions or {}).values():
-            problems += validate_partition_input(entry.qualified_name, partition)
         if lake_formation:
             problems += validate_lf_tags(
                 entry.qualified_name, "business_tags (as LF-Tags)", entry.lf_table_tags

@@ -33,7 +33,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _dagster_instance():
-    """The Dagster instance whose materializations are published (None: manifests only)."""
+    """The Dagster instance whose materializations are published (None: the commits only)."""
     if "DAGSTER_HOME" not in os.environ:
         default = Path(".dagster_home")
         if not default.is_dir():

@@ -42,7 +42,7 @@ def reg():
 
 @pytest.fixture
 def root(tmp_path, reg) -> str:
-    """A lakehouse root whose tables all have a committed manifest."""
+    """A lakehouse root whose tables are all committed Iceberg tables."""
     path = tmp_path / "lake"
     commit_all(str(path), reg)
     return str(path)

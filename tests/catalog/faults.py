@@ -23,6 +23,7 @@ class Fault:
     contains: str = ""  # only requests whose body contains this
     status: int = 500
     code: str = "InternalServiceException"
+    times: int | None = None  # fail only the first `times` matching requests (None: all)
 
 
 class FaultyEndpoint:
@@ -31,6 +32,7 @@ class FaultyEndpoint:
         self.faults = faults
         self.search_tables = search_tables
         self.failed: list[str] = []
+        self._failures = [0] * len(faults)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -85,8 +87,11 @@ class FaultyEndpoint:
                 target = self.headers.get("X-Amz-Target", "") or self.path
                 operation = target.rsplit(".", 1)[-1].strip("/")
                 text = body.decode("utf-8", "replace")
-                for fault in endpoint.faults:
+                for index, fault in enumerate(endpoint.faults):
                     if operation == fault.operation and fault.contains in text:
+                        if fault.times is not None and endpoint._failures[index] >= fault.times:
+                            continue
+                        endpoint._failures[index] += 1
                         endpoint.failed.append(f"{operation} {fault.contains}")
                         error = {"__type": fault.code, "message": f"injected {fault.code}"}
                         self._reply(

@@ -1,11 +1,13 @@
-"""Test data for the catalog: real specs, real manifests, real Dagster materializations."""
+"""Test data for the catalog: real specs, real Iceberg commits, real Dagster materializations."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 from datetime import date, timedelta
 
+import pyarrow as pa
 from dagster import AssetKey, MaterializeResult, asset, materialize
 
 from glue_scripts.lib.tables import TableStore
@@ -17,15 +19,58 @@ from lakehouse_assets.specs import TableSpec
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
-BIG_PARTITIONS = 150  # > 100: BatchCreatePartition must be chunked
 
 
 def load_dates(count: int, start: date = date(2024, 1, 1)) -> list[str]:
     return [(start + timedelta(days=i)).strftime("%Y%m%d") for i in range(count)]
 
 
+_PRIMITIVES = {
+    "string": pa.string(),
+    "int": pa.int32(),
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+}
+_ATOM = re.compile(r"decimal\((\d+),(\d+)\)|[a-z]+")
+
+
+def _parse_type(text: str, at: int) -> tuple[pa.DataType, int]:
+    """One Hive type of a spec (`array<struct<a:int>>`) at `at`: (its Arrow type, where it ends)."""
+    if text.startswith("array<", at):
+        element, at = _parse_type(text, at + len("array<"))
+        return pa.list_(element), at + 1
+    if text.startswith("map<", at):
+        key, at = _parse_type(text, at + len("map<"))
+        value, at = _parse_type(text, at + 1)
+        return pa.map_(key, value), at + 1
+    if text.startswith("struct<", at):
+        fields, at = [], at + len("struct<")
+        while text[at] != ">":
+            name, _, _ = text[at:].partition(":")
+            kind, at = _parse_type(text, at + len(name) + 1)
+            fields.append(pa.field(name, kind))
+            at += text[at] == ","
+        return pa.struct(fields), at + 1
+    atom = _ATOM.match(text, at)
+    assert atom is not None, text[at:]
+    if atom[1]:
+        return pa.decimal128(int(atom[1]), int(atom[2])), atom.end()
+    return _PRIMITIVES[atom[0]], atom.end()
+
+
+def arrow_schema(spec: TableSpec) -> pa.Schema:
+    """The frame a job writes for a table: the spec's columns, typed as the spec says."""
+    return pa.schema(
+        pa.field(c.name, _parse_type(c.type.replace(" ", "").lower(), 0)[0]) for c in spec.columns
+    )
+
+
 def commit(root: str, spec: TableSpec, partitions: int = 2, run_id: str = "", rows: int = 7):
-    """Commit a manifest as the jobs do (no data files: the catalog only needs the log)."""
+    """Commit the table as the jobs do, with the spec's columns (no data files: the catalog
+    reads only the Iceberg metadata and the commit's state)."""
     store = TableStore(root, spec.database, spec.name)
     if spec.partition_by:
         counts = {
@@ -35,7 +80,12 @@ def commit(root: str, spec: TableSpec, partitions: int = 2, run_id: str = "", ro
     else:
         counts = {"": rows}
     return store.commit(
-        f"snap-{run_id or 'x'}", spec.partition_by, counts, replace_all=True, run_id=run_id
+        f"snap-{run_id or 'x'}",
+        spec.partition_by,
+        counts,
+        replace_all=True,
+        run_id=run_id,
+        schema=arrow_schema(spec),
     )
 
 

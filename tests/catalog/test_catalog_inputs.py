@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from pyiceberg.types import StringType
 
-from lakehouse_assets.catalog.diff import differs, partition_changes, table_differs
+from glue_scripts.lib.tables import TableStore
+from lakehouse_assets.catalog import iceberg_docs
+from lakehouse_assets.catalog.diff import differs, table_differs
 from lakehouse_assets.catalog.export import build_plan
 from lakehouse_assets.catalog.facts import MaterializationFacts, data_location
 from lakehouse_assets.catalog.limits import CatalogValidationError, validate_table_input
 from lakehouse_assets.catalog.table_input import (
     MANAGED_PARAMETERS,
-    PARQUET_SERDE,
+    registration,
     table_entry,
     validate,
 )
@@ -26,20 +29,26 @@ def _entry(reg, root, name, materialization=None):
     return table_entry(spec, reg.downstream(name), data_location(root, spec), materialization)
 
 
-def test_unpartitioned_table_points_at_its_current_snapshot(reg, tmp_path):
+def test_a_committed_table_is_an_iceberg_table_at_its_current_metadata_file(reg, tmp_path):
     root = str(tmp_path)
-    manifest = commit(root, reg.tables[RISCO], run_id="run-1", rows=42)
+    version = commit(root, reg.tables[RISCO], run_id="run-1", rows=42)
+    store = TableStore(root, "importau_gold", "features_risco_cambial_mensal")
     facts = MaterializationFacts(run_id="run-1", timestamp=1732100000.0, row_count=42)
-    entry = _entry(reg, root, RISCO, facts)
-    body = entry.table_input
-    descriptor = body["StorageDescriptor"]
-    assert descriptor["Location"].endswith(
-        f"/importau_gold/features_risco_cambial_mensal/snapshot={manifest.partitions[''].snapshot}"
-    )
-    assert descriptor["SerdeInfo"]["SerializationLibrary"] == PARQUET_SERDE
-    assert body["PartitionKeys"] == [] and entry.partitions is None
+    body = _entry(reg, root, RISCO, facts).table_input
+    assert body["TableType"] == "EXTERNAL_TABLE"
+    assert body["StorageDescriptor"]["Location"] == store.location
+    assert store.location == f"file://{tmp_path}/importau_gold/features_risco_cambial_mensal"
+    assert "PartitionKeys" not in body and "SerdeInfo" not in body["StorageDescriptor"]
     params = body["Parameters"]
-    assert params["classification"] == "parquet"
+    assert params["table_type"] == "ICEBERG"
+    assert params["metadata_location"] == store.metadata_location() == version.metadata_location
+    assert params["metadata_location"].startswith(f"{store.location}/metadata/00000-")
+    assert "previous_metadata_location" not in params
+    assert (params["lakehouse_table_version"], params["lakehouse_snapshot_id"]) == (
+        "1",
+        str(version.snapshot_id),
+    )
+    assert "classification" not in params and "lakehouse_manifest_version" not in params
     assert params["dagster_asset_key"] == "importau/gold/features_risco_cambial_mensal"
     assert params["upstream_tables"].split(",") == sorted(reg.tables[RISCO].upstream)
     assert params["downstream_tables"] == ""
@@ -49,20 +58,17 @@ def test_unpartitioned_table_points_at_its_current_snapshot(reg, tmp_path):
     assert params["recordCount"] == "42"
 
 
-def test_partitioned_table_registers_each_partition_at_its_own_folder(reg, tmp_path):
+def test_partition_columns_are_columns_of_an_iceberg_table(reg, tmp_path):
     root = str(tmp_path)
     commit(root, reg.tables[FORNECEDORES], partitions=3, run_id="r")
-    entry = _entry(reg, root, FORNECEDORES)
-    body = entry.table_input
-    assert [k["Name"] for k in body["PartitionKeys"]] == ["anomesdia"]
-    assert "anomesdia" not in [c["Name"] for c in body["StorageDescriptor"]["Columns"]]
+    body = _entry(reg, root, FORNECEDORES).table_input
+    columns = body["StorageDescriptor"]["Columns"]
+    assert [c["Name"] for c in columns] == [c.name for c in reg.tables[FORNECEDORES].columns]
+    anomesdia = next(c for c in columns if c["Name"] == "anomesdia")
+    assert anomesdia["Comment"] == reg.tables[FORNECEDORES].column("anomesdia").comment
+    assert body["Parameters"]["partition_by"] == "anomesdia"
+    assert body["Parameters"]["recordCount"] == "21"
     assert body["StorageDescriptor"]["Location"].endswith("/importau_bronze/fornecedores")
-    assert sorted(entry.partitions) == [("20240101",), ("20240102",), ("20240103",)]
-    partition = entry.partitions[("20240102",)]
-    assert partition["StorageDescriptor"]["Location"].endswith(
-        "/fornecedores/snapshot=snap-r/anomesdia=20240102"
-    )
-    assert partition["Parameters"]["recordCount"] == "7"
 
 
 def test_pii_classes_reach_column_parameters_and_table_parameters(reg, tmp_path):
@@ -78,13 +84,14 @@ def test_pii_classes_reach_column_parameters_and_table_parameters(reg, tmp_path)
     assert comments["cnpj"].startswith("Brazilian company tax ID")
 
 
-def test_table_never_materialized_is_exported_without_location_or_partition_list(reg, tmp_path):
+def test_table_never_materialized_is_exported_without_location_nor_iceberg_registration(
+    reg, tmp_path
+):
     entry = _entry(reg, str(tmp_path), RISCO)
     assert "Location" not in entry.table_input["StorageDescriptor"]
-    assert entry.partitions is None
-    assert "last_materialization_run_id" not in entry.table_input["Parameters"]
-    bronze = _entry(reg, str(tmp_path), FORNECEDORES)
-    assert bronze.partitions is None  # left alone in the catalog, not emptied
+    params = entry.table_input["Parameters"]
+    assert "last_materialization_run_id" not in params
+    assert not {"table_type", "metadata_location", "recordCount"} & set(params)
     plan = build_plan(reg, str(tmp_path), {}, {})
     assert "10 table(s) have no committed data" in plan.warnings[0]
 
@@ -109,14 +116,13 @@ def test_long_column_comment_and_parameter_values_are_rejected_not_cut():
     table = {
         "Name": "t",
         "Parameters": {"k" * 256: "v", "big": "x" * 512_001},
-        "StorageDescriptor": {"Columns": [{"Name": "c", "Type": "string", "Comment": "y" * 256}]},
-        "PartitionKeys": [{"Name": "P", "Type": "string"}],
+        "StorageDescriptor": {"Columns": [{"Name": "C", "Type": "string", "Comment": "y" * 256}]},
     }
     problems = [str(p) for p in validate_table_input("db", table)]
-    assert any("`StorageDescriptor.Columns.c.Comment` has 256 characters" in p for p in problems)
+    assert any("`StorageDescriptor.Columns.C.Comment` has 256 characters" in p for p in problems)
     assert any("(key)` has 256 characters; Glue accepts 255" in p for p in problems)
     assert any("`Parameters.big` has 512001 characters" in p for p in problems)
-    assert any("`PartitionKeys.P` 'P' must match" in p for p in problems)
+    assert any("`StorageDescriptor.Columns.C` 'C' must match" in p for p in problems)
     assert all(p.startswith("table db.t: field `") for p in problems)
 
 
@@ -145,10 +151,81 @@ def test_diff_compares_only_what_is_sent_but_sees_removed_parameters():
     assert differs({"Description": "new"}, {"Description": "old"})
 
 
-def test_partition_changes_create_update_delete():
-    desired = {("1",): {"Values": ["1"], "L": "a"}, ("2",): {"Values": ["2"], "L": "b"}}
-    existing = [{"Values": ["2"], "L": "old"}, {"Values": ["3"], "L": "c"}]
-    create, update, delete = partition_changes(desired, existing)
-    assert [p["Values"] for p in create] == [["1"]]
-    assert [p["Values"] for p in update] == [["2"]]
-    assert delete == [["3"]]
+def _desired(metadata_location: str | None = "m2") -> dict:
+    params = {"layer": "gold", "recordCount": "5"}
+    if metadata_location:
+        params.update(table_type="ICEBERG", metadata_location=metadata_location)
+    column = {"Name": "c", "Type": "string", "Comment": "C.", "Parameters": {"pii_class": "none"}}
+    return {"Name": "t", "Parameters": params, "StorageDescriptor": {"Columns": [column]}}
+
+
+def _glue_entry(**params) -> dict:
+    column = {"Name": "c", "Type": "string", "Parameters": {"iceberg.field.id": "1"}}
+    return {"Name": "t", "Parameters": params, "StorageDescriptor": {"Columns": [column]}}
+
+
+def test_registering_keeps_the_replaced_metadata_file_and_what_others_wrote():
+    existing = _glue_entry(
+        table_type="ICEBERG", metadata_location="m1", lakehouse_manifest_version="3", x="1"
+    )
+    body = registration(_desired("m2"), existing, glue_is_iceberg_catalog=False)
+    assert body["Parameters"] == {
+        "x": "1",
+        "layer": "gold",
+        "recordCount": "5",
+        "table_type": "ICEBERG",
+        "metadata_location": "m2",
+        "previous_metadata_location": "m1",
+    }
+    assert body["StorageDescriptor"]["Columns"][0]["Parameters"] == {
+        "iceberg.field.id": "1",
+        "pii_class": "none",
+    }
+    # Registered already: the previous file stays what it was, and nothing differs.
+    assert registration(_desired("m2"), body, False)["Parameters"] == body["Parameters"]
+    assert not table_differs(registration(_desired("m2"), body, False), body, MANAGED_PARAMETERS)
+    # A Hive registration of an earlier export has no metadata file to keep.
+    hive = registration(_desired("m2"), _glue_entry(metadata_location="m0"), False)
+    assert "previous_metadata_location" not in hive["Parameters"]
+    # Never committed: no Iceberg registration, and an earlier one is removed.
+    bare = registration(_desired(None), existing, False)
+    assert not {"table_type", "metadata_location"} & set(bare["Parameters"])
+    assert table_differs(bare, existing, MANAGED_PARAMETERS)
+
+
+def test_where_glue_is_the_iceberg_catalog_the_commits_registration_is_sent_back_unchanged():
+    existing = _glue_entry(
+        table_type="ICEBERG",
+        metadata_location="m9",
+        previous_metadata_location="m8",
+        **{"format-version": "2", "Description": "D."},
+    )
+    body = registration(_desired("m2"), existing, glue_is_iceberg_catalog=True)
+    assert body["Parameters"] == {
+        "format-version": "2",
+        "Description": "D.",
+        "layer": "gold",
+        "recordCount": "5",
+        "table_type": "ICEBERG",
+        "metadata_location": "m9",
+        "previous_metadata_location": "m8",
+    }
+
+
+def test_documenting_a_table_a_job_changed_meanwhile_starts_again_from_its_new_schema(
+    reg, tmp_path
+):
+    root, spec = str(tmp_path), reg.tables[RISCO]
+    commit(root, spec)
+    store = TableStore(root, spec.database, spec.name)
+    stale = store.iceberg_table()
+    # Another writer adds a column between the export's read and its commit.
+    with store.iceberg_table().update_schema() as update:
+        update.add_column("nova", StringType())
+    table, committed = iceberg_docs.document(store, spec, stale)
+    assert committed
+    assert table.metadata_location == store.metadata_location() != stale.metadata_location
+    fields = {f.name: f.doc for f in store.iceberg_table().schema().fields}
+    assert fields == {**{c.name: c.comment for c in spec.columns}, "nova": None}
+    assert store.iceberg_table().properties["Description"] == spec.description
+    assert iceberg_docs.document(store, spec, store.iceberg_table())[1] is False
