@@ -3,8 +3,8 @@
 One SparkSession started exactly like the local runner's (`build_local_session`), the
 landing CSVs read with explicit schemas, the SAME pure transforms the Glue scripts call,
 Parquet written layer by layer (bronze, silver, gold, each read back by the next layer as
-the jobs do). No Dagster, no Pipes, no quarantine, no quality rules, no manifests, no
-masking. Never imports dagster.
+the jobs do). No Dagster, no Pipes, no quarantine, no quality rules, no Iceberg commits,
+no masking. Never imports dagster.
 
 `full` then runs the specs' quality rules on what it wrote, table after table, as a script
 would that checks its outputs the way the framework does; they are timed apart (phase

@@ -31,15 +31,15 @@ BRONZE_TABLES += ("produtos",)
 
 
 def bronze_files(root: str) -> dict[str, list[str]]:
-    """Each bronze table's current Parquet files, from its manifest (as Spark reads them)."""
+    """Each bronze table's current Parquet files, as Iceberg's plan gives them (the files
+    Spark reads); their load date is in their folder names."""
     from glue_scripts.lib.fs import local_path, normalize_root
     from glue_scripts.lib.tables import TableStore
 
     files = {}
     for table in BRONZE_TABLES:
         store = TableStore(normalize_root(root), "importau_bronze", table)
-        folders = [local_path(uri) for uri in store.current_data_uris()]
-        files[table] = [str(f / "*.parquet") for f in folders]
+        files[table] = [str(local_path(uri)) for uri in store.current_data_uris()]
     return files
 
 

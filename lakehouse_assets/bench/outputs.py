@@ -49,8 +49,8 @@ def engine_files(out: Path) -> dict[str, list[str]]:
 
 
 def framework_files(root: str) -> dict[str, list[str]]:
-    """The current Parquet files of each table the framework committed under `root`, one
-    pattern per current partition."""
+    """The current Parquet files of each table the framework committed under `root`, as
+    Iceberg's plan gives them."""
     from glue_scripts.lib.fs import local_path, normalize_root
     from glue_scripts.lib.tables import TableStore
 
@@ -58,7 +58,7 @@ def framework_files(root: str) -> dict[str, list[str]]:
     for table in TABLES:
         layer, name = table.split("/")
         uris = TableStore(normalize_root(root), f"importau_{layer}", name).current_data_uris()
-        files[table] = [str(local_path(uri) / "*.parquet") for uri in uris]
+        files[table] = [str(local_path(uri)) for uri in uris]
     return files
 
 

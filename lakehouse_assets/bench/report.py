@@ -35,7 +35,7 @@ METHOD = """\
   **Bare**: `lakehouse_assets/bench/bare_pipeline.py`: one SparkSession built exactly like
   the runner's, `spark.read.csv` with the specs' types, the same transform functions of
   `glue_scripts/importau/*.py`, Parquet per layer; no Dagster, checks, quarantine,
-  manifests or masking. Both run one after the other, alternating which goes first.
+  Iceberg commits or masking. Both run one after the other, alternating which goes first.
   **Bare + same checks**: the bare script then runs the specs' quality rules (the SQL the
   jobs run before publishing) on its outputs, table after table, timed apart. The overhead
   goals compare the framework with the bare script and its checks (their sum, run by run);
@@ -56,7 +56,7 @@ METHOD = """\
   and stopping the session).
 - **Same silver/gold**: the framework's and the bare script's silver and gold have equal
   row counts and equal sums of every money column.
-- **DuckDB** reads the bronze Parquet the framework wrote (its manifests' current files)
+- **DuckDB** reads the bronze Parquet the framework wrote (the current files Iceberg lists)
   and runs SQL equivalents of the silver fact and the two gold tables
   (`lakehouse_assets/bench/duckdb_sql.py`), writing Parquet, with as many threads as Spark
   has cores and the driver's memory as limit. The Spark side runs the same transforms on
@@ -77,8 +77,8 @@ METHOD = """\
   and payments, that day's FX quotes, the master data whole). The new day is the last one
   with orders, payments and quotes; its history is the days before it (wrapping around the
   year for long histories: days share no keys). The history's bronze is written straight
-  through the library (`bench/seed_history.py`: one snapshot, a manifest listing every load
-  date); then `lakehouse run` loads the new day and recomputes silver and gold with a
+  through the library (`bench/seed_history.py`: one snapshot, one Iceberg commit listing
+  every load date); then `lakehouse run` loads the new day and recomputes silver and gold with a
   runner started beforehand. The goal compares the sum of the Dagster steps' durations (no
   process or Spark start in it).
 - **Memory**: peak resident memory (`VmHWM` of `/proc/<pid>/status`), read before each

@@ -2,9 +2,9 @@
 
 Loading 365 days one `lakehouse run` at a time would take hours, so the history's bronze
 partitions are written in one Spark job per table, into the framework's own layout: the
-spec's types (`conform`), one snapshot holding one folder (and file) per load date, a
-committed manifest listing every load date, and empty quarantine partitions, as the bronze
-job commits them. Silver and gold are not seeded: the measured day computes them.
+spec's types (`conform`), one snapshot holding one folder (and file) per load date, one
+Iceberg commit listing every load date, and empty quarantine partitions, as the bronze job
+commits them. Silver and gold are not seeded: the measured day computes them.
 
     python -m lakehouse_assets.bench.seed_history --landing L --root R --load-dates a,b,...
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from glue_scripts.lib.fs import normalize_root, spark_path
 from glue_scripts.lib.schema import conform
-from glue_scripts.lib.spark_io import write_snapshot
+from glue_scripts.lib.spark_io import arrow_schema, write_snapshot
 from glue_scripts.lib.tables import TableStore, new_snapshot_id, partition_name
 from lakehouse_assets.bench.bare_read import read_source
 from lakehouse_assets.domains.helpers import LOAD_PARTITION
@@ -38,7 +38,14 @@ def publish_bronze(frame, root: str, spec, load_dates: Sequence[str]) -> int:
     rows = dict(written.rows_by_partition)
     for load_date in load_dates:  # a day without rows is still a loaded day
         rows.setdefault(partition_name(partition_by, (load_date,)), 0)
-    store.commit(written.snapshot, partition_by, rows, replace_all=False, run_id="bench-history")
+    store.commit(
+        written.snapshot,
+        partition_by,
+        rows,
+        replace_all=False,
+        run_id="bench-history",
+        schema=arrow_schema(frame),
+    )
     quarantine = TableStore(root, spec.database, spec.name + QUARANTINE_SUFFIX)
     empty = {partition_name(partition_by, (d,)): 0 for d in load_dates}
     quarantine.commit(new_snapshot_id(), partition_by, empty, replace_all=False)

@@ -39,7 +39,7 @@ def load_metadata(result: LoadResult) -> dict:
         "dagster/table_name": result.table,
         "lakehouse/warehouse_table": result.table,
         "lakehouse/warehouse_target": result.target,
-        "lakehouse/lake_manifest_version": result.manifest_version,
+        "lakehouse/lake_table_version": result.table_version,
         "lakehouse/lake_snapshots": ", ".join(result.snapshots),
         "lakehouse/lake_rows": result.lake_rows,
         "lakehouse/table_created": result.created,
@@ -55,11 +55,11 @@ def reconciliation(table: TableSpec, result: LoadResult) -> AssetCheckResult:
         metadata={
             "warehouse_rows": result.rows_loaded,
             "lake_rows": result.lake_rows,
-            "lake_manifest_version": result.manifest_version,
+            "lake_table_version": result.table_version,
         },
         description=(
             f"{result.table} holds {result.rows_loaded} rows; version "
-            f"{result.manifest_version} of {table.qualified_name} holds {result.lake_rows}"
+            f"{result.table_version} of {table.qualified_name} holds {result.lake_rows}"
         ),
     )
 
@@ -108,15 +108,15 @@ def build_warehouse_asset(table: TableSpec, target: str = "local") -> AssetsDefi
         snapshot = LakeSnapshot.current(warehouse.lakehouse_root, table)
         loader = warehouse.open()
         context.log.info(
-            f"loading version {snapshot.manifest_version} of {table.qualified_name} "
-            f"({snapshot.rows} rows, {len(snapshot.folders)} data folders) into "
+            f"loading version {snapshot.table_version} of {table.qualified_name} "
+            f"({snapshot.rows} rows, {snapshot.file_count} data files) into "
             f"{sql.qualified(table)} on {loader.target}"
         )
         result = loader.load(snapshot)
         yield MaterializeResult(
             metadata={
                 **load_metadata(result),
-                "lakehouse/data_folders": MetadataValue.int(len(snapshot.folders)),
+                "lakehouse/data_files": MetadataValue.int(snapshot.file_count),
             },
             check_results=[reconciliation(table, result)],
         )

@@ -1,7 +1,9 @@
-"""The lake side of a load: which version of a table is current, and its rows as Arrow.
+"""The lake side of a load: which version of a table is current, its files, and its rows as
+Arrow.
 
-Partition columns live only in the folder names (`.../snapshot=X/anomesdia=20240110/`), so
-the reader adds them from there, typed like the spec says.
+The files are the ones Iceberg's plan gives for the version, by partition. Partition columns
+live only in the folder names (`.../snapshot=X/anomesdia=20240110/`), so the reader adds them
+from the partition's name, typed like the spec says.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pyarrow.dataset as ds
 from glue_scripts.lib.fs import local_path, normalize_root
 from glue_scripts.lib.tables import TableStore, partition_values
 from lakehouse_assets.specs import Column, TableSpec
+from lakehouse_assets.table_reader import files_by_partition, partition_files
 from lakehouse_assets.warehouse.sql import _DECIMAL
 
 _ARROW = {
@@ -46,10 +49,13 @@ def arrow_schema(table: TableSpec) -> pa.Schema:
 
 
 @dataclass(frozen=True)
-class DataFolder:
-    uri: str
-    partition: dict[str, str]
+class DataPartition:
+    """One non-empty partition of a version (the whole table when unpartitioned)."""
+
+    name: str
+    values: dict[str, str]
     rows: int
+    files: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -57,29 +63,41 @@ class LakeSnapshot:
     """One committed version of a lake table: what a warehouse load copies."""
 
     table: TableSpec
-    manifest_version: int
+    root: str  # the storage root the table lives under
+    table_version: int
     snapshots: tuple[str, ...]
-    folders: tuple[DataFolder, ...]
+    partitions: tuple[DataPartition, ...]
     rows: int
 
     @classmethod
     def current(cls, root: str, table: TableSpec) -> LakeSnapshot:
         """The table's current version (`TableNotFoundError` if nothing is committed)."""
         store = TableStore(normalize_root(root), table.database, table.name)
-        manifest = store.require_current()
-        entries = sorted(manifest.partitions.items())
-        folders = tuple(
-            DataFolder(store.data_uri(entry.snapshot, name), partition_values(name), entry.rows)
+        version = store.require_current()
+        entries = sorted(version.partitions.items())
+        found = files_by_partition(store, version)
+        partitions = tuple(
+            DataPartition(
+                name,
+                partition_values(name),
+                entry.rows,
+                tuple(partition_files(store, version, found, name)),
+            )
             for name, entry in entries
             if entry.rows > 0
         )
         return cls(
             table=table,
-            manifest_version=manifest.version,
+            root=store.root,
+            table_version=version.version,
             snapshots=tuple(sorted({entry.snapshot for _, entry in entries})),
-            folders=folders,
-            rows=manifest.rows,
+            partitions=partitions,
+            rows=version.rows,
         )
+
+    @property
+    def file_count(self) -> int:
+        return sum(len(p.files) for p in self.partitions)
 
     @property
     def file_columns(self) -> list[Column]:
@@ -89,11 +107,13 @@ class LakeSnapshot:
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Every row in the spec's column order and types, a batch at a time."""
         schema = arrow_schema(self.table)
-        for folder in self.folders:
-            dataset = ds.dataset(_local(folder.uri), format="parquet", exclude_invalid_files=False)
-            names = [c.name for c in self.file_columns]
+        names = [c.name for c in self.file_columns]
+        for partition in self.partitions:
+            files = [_local(uri) for uri in partition.files]
+            # One write's files: one schema, so the first file's serves the whole partition.
+            dataset = ds.dataset(files, format="parquet", exclude_invalid_files=False)
             for batch in dataset.to_batches(columns=names, batch_size=BATCH_ROWS):
-                yield _conform(batch, folder.partition, schema)
+                yield _conform(batch, partition.values, schema)
 
 
 def _local(uri: str) -> str:

@@ -87,7 +87,7 @@ class PostgresWarehouse:
             table=sql.qualified(table),
             rows_loaded=rows,
             lake_rows=snapshot.rows,
-            manifest_version=snapshot.manifest_version,
+            table_version=snapshot.table_version,
             snapshots=snapshot.snapshots,
             target=self.target,
             created=created,

@@ -1,12 +1,13 @@
 """The AWS warehouse: Redshift (Serverless or provisioned) through the Redshift Data API.
 
 A load is statements run by `BatchExecuteStatement`, which runs them as one transaction:
-create the schema and the table if missing, `DELETE FROM` the table, `COPY` each data folder
+create the schema and the table if missing, `DELETE FROM` the table, `COPY` each partition
 of the lake version, count. `COPY ... FORMAT AS PARQUET` matches columns by position and
-needs the file's column count, so a partitioned table is copied folder by folder into a
-temporary table of the file columns and inserted with its partition values as literals.
-Each COPY reads a manifest that lists exactly the version's Parquet files (a data folder
-also holds Spark's `_SUCCESS` and the job's records, which COPY must not read).
+needs the file's column count, so a partitioned table is copied partition by partition into
+a temporary table of the file columns and inserted with its partition values as literals.
+Each COPY reads a manifest that lists exactly the partition's files of the version, as
+Iceberg's plan gives them (a data folder may also hold Spark's `_SUCCESS` and files no
+committed version names, which COPY must not read).
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ class RedshiftWarehouse:
             table=sql.qualified(table),
             rows_loaded=int(rows[0][0]),
             lake_rows=snapshot.rows,
-            manifest_version=snapshot.manifest_version,
+            table_version=snapshot.table_version,
             snapshots=snapshot.snapshots,
             target=self.target,
             created=not found,
@@ -199,40 +200,42 @@ class RedshiftWarehouse:
         return self._s3
 
     def _write_manifests(self, snapshot: LakeSnapshot) -> list[str]:
-        """One COPY manifest per data folder, listing its Parquet files with their sizes."""
+        """One COPY manifest per partition, listing its files with their sizes."""
         s3 = self._s3_client()
+        folder = _manifest_folder(snapshot)
         uris = []
-        for index, folder in enumerate(snapshot.folders):
-            bucket, prefix = _split(folder.uri.rstrip("/") + "/")
-            entries = []
-            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-                for obj in page.get("Contents", []):
-                    name = obj["Key"].rsplit("/", 1)[-1]
-                    if name.startswith(("_", ".")) or not name.endswith(".parquet"):
-                        continue
-                    entries.append(
-                        {
-                            "url": f"s3://{bucket}/{obj['Key']}",
-                            "mandatory": True,
-                            "meta": {"content_length": obj["Size"]},
-                        }
-                    )
-            if not entries:
+        for index, partition in enumerate(snapshot.partitions):
+            sizes = self._sizes(partition.files)
+            missing = [uri for uri in partition.files if uri not in sizes]
+            if missing:
                 raise WarehouseError(
-                    f"{folder.uri} holds no Parquet file although version "
-                    f"{snapshot.manifest_version} of {snapshot.table.qualified_name} counts "
-                    f"{folder.rows} rows there; the lake is damaged: materialize the table again"
+                    f"{missing[0]} is gone although version {snapshot.table_version} of "
+                    f"{snapshot.table.qualified_name} names it ({len(missing)} file(s) missing "
+                    f"in partition {partition.name or '(whole table)'}); the lake is damaged: "
+                    "materialize the table again"
                 )
-            location = _table_root(snapshot, folder.uri)
-            key = (
-                f"{location}/{MANIFESTS}/{snapshot.table.database}/{snapshot.table.name}/"
-                f"v{snapshot.manifest_version:012d}/{index:05d}.manifest"
-            )
-            body = json.dumps({"entries": sorted(entries, key=lambda e: e["url"])}, indent=1)
+            entries = [
+                {"url": uri, "mandatory": True, "meta": {"content_length": sizes[uri]}}
+                for uri in sorted(partition.files)
+            ]
+            key = f"{folder}/{index:05d}.manifest"
+            body = json.dumps({"entries": entries}, indent=1)
             manifest_bucket, manifest_key = _split(key)
             s3.put_object(Bucket=manifest_bucket, Key=manifest_key, Body=body.encode())
             uris.append(key)
         return uris
+
+    def _sizes(self, files: tuple[str, ...]) -> dict[str, int]:
+        """The size of each file found in the folders of `files` (Redshift's COPY of Parquet
+        needs every file's `content_length`)."""
+        s3 = self._s3_client()
+        sizes = {}
+        for folder in sorted({uri.rsplit("/", 1)[0] for uri in files}):
+            bucket, prefix = _split(folder + "/")
+            for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+                for obj in page.get("Contents", []):
+                    sizes[f"s3://{bucket}/{obj['Key']}"] = obj["Size"]
+        return sizes
 
 
 def load_statements(
@@ -251,10 +254,10 @@ def load_statements(
         f"CREATE TEMP TABLE {STAGE} ({sql.column_definitions(file_columns, DIALECT)})",
         f"CREATE TEMP TABLE {LOADED} ({sql.column_definitions(list(table.columns), DIALECT)})",
     ]
-    for folder, uri in zip(snapshot.folders, manifests, strict=True):
+    for partition, uri in zip(snapshot.partitions, manifests, strict=True):
         values = ", ".join(
-            f"CAST({sql.literal(folder.partition[c.name])} AS {sql.column_type(c, DIALECT)})"
-            if c.name in folder.partition
+            f"CAST({sql.literal(partition.values[c.name])} AS {sql.column_type(c, DIALECT)})"
+            if c.name in partition.values
             else sql.quote(c.name)
             for c in table.columns
         )
@@ -277,7 +280,7 @@ def _copy(target: str, manifest: str, role: str) -> str:
 
 def _pack(prepare: list[str], final: list[str]) -> list[list[str]]:
     """Batches of at most MAX_BATCH statements; the final statements share the last one, and
-    a folder's COPY, INSERT and DELETE stay together."""
+    a partition's COPY, INSERT and DELETE stay together."""
     groups = [prepare[:2], *(prepare[i : i + 3] for i in range(2, len(prepare), 3))]
     batches: list[list[str]] = [[]]
     for group in filter(None, [*groups, final]):
@@ -292,15 +295,17 @@ def _split(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def _table_root(snapshot: LakeSnapshot, folder_uri: str) -> str:
-    """The storage root the table lives under (`s3://bucket/prefix`)."""
-    marker = f"/{snapshot.table.database}/{snapshot.table.name}/snapshot="
-    if not folder_uri.startswith("s3://") or marker not in folder_uri:
+def _manifest_folder(snapshot: LakeSnapshot) -> str:
+    """Where the version's COPY manifests go: beside the tables, under the storage root."""
+    if not snapshot.root.startswith("s3://"):
         raise WarehouseError(
-            f"{folder_uri} is not on S3: Redshift copies from S3 only; on the aws target "
+            f"{snapshot.root} is not on S3: Redshift copies from S3 only; on the aws target "
             "LAKEHOUSE_ROOT must be s3://... (or set LAKEHOUSE_BUCKET)"
         )
-    return folder_uri.split(marker, 1)[0]
+    table = snapshot.table
+    return (
+        f"{snapshot.root}/{MANIFESTS}/{table.database}/{table.name}/v{snapshot.table_version:012d}"
+    )
 
 
 def _value(field: dict[str, Any]) -> Any:

@@ -15,6 +15,10 @@ import duckdb
 import pytest
 from pyspark.sql import functions as F
 
+from glue_scripts.importau import fact_changes
+from glue_scripts.lib.fs import normalize_root
+from glue_scripts.lib.spark_io import arrow_schema, write_snapshot
+from glue_scripts.lib.tables import TableStore
 from lakehouse_assets.bench import bare_pipeline, duckdb_child, outputs
 from lakehouse_assets.bench.bare_read import read_source
 from lakehouse_assets.bench.seed_history import publish_bronze
@@ -84,6 +88,31 @@ def test_row_counts_and_money_sums_are_equal(both):
     assert summary[FACT]["rows"] == both["items"]
     assert summary[CASH]["rows"] > 0
     assert summary[FX]["rows"] > 0
+
+
+def test_the_framework_s_tables_are_read_from_their_committed_files(both, spark):
+    # Spark's silver and gold committed as the jobs commit them (the fact by month, the
+    # month then only in the folder names), read back through `framework_files`.
+    root = both["root"]
+    for table in outputs.TABLES:
+        layer, name = table.split("/")
+        frame = spark.read.parquet(str(both["spark"] / table))
+        store = TableStore(normalize_root(root), f"importau_{layer}", name)
+        partition_by = (fact_changes.MONTH,) if table == FACT else ()
+        written = write_snapshot(frame, store, partition_by)
+        store.commit(
+            written.snapshot,
+            partition_by,
+            written.rows_by_partition,
+            replace_all=True,
+            schema=arrow_schema(frame),
+        )
+
+    files = outputs.framework_files(root)
+
+    assert outputs.compare(files, outputs.engine_files(both["spark"])) == []
+    months = {f.split(f"/{fact_changes.MONTH}=", 1)[1].split("/")[0] for f in files[FACT]}
+    assert len(months) > 1
 
 
 def test_the_data_exercises_every_path(both):

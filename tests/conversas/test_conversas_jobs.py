@@ -8,15 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from glue_scripts.conversas import gold_metricas_sessao, silver_execucoes
 from glue_scripts.lib.fs import normalize_root
 from glue_scripts.lib.masking import hash_key, hash_value
-from glue_scripts.lib.spark_io import write_snapshot
-from glue_scripts.lib.tables import TableStore
+from glue_scripts.lib.spark_io import arrow_schema, write_snapshot
+from glue_scripts.lib.tables import BUILT_FROM_FILE, TableStore
+from lakehouse_assets import duckdb_iceberg
 from lakehouse_assets.domains.conversas import specs
+from lakehouse_assets.duckdb_iceberg import scan
 from tests.conversas.sessions import ABSENT, DAY_2024_05_01, bronze, event, run, session, tool
 from tests.glue_scripts.pipes_harness import run_job
 
@@ -67,21 +68,20 @@ class Lake:
         store = self.store(spec.qualified_name)
         written = write_snapshot(frame, store, spec.partition_by)
         store.commit(
-            written.snapshot, spec.partition_by, written.rows_by_partition, replace_all=False
+            written.snapshot,
+            spec.partition_by,
+            written.rows_by_partition,
+            replace_all=False,
+            schema=arrow_schema(written.data),
         )
 
     def run(self, job, tables):
         return run_job(job.main, tables, root=self.root, landing=self.landing, workdir=self.work)
 
     def query(self, table: str, sql: str) -> list[tuple]:
-        files = [
-            u.removeprefix("file://") + "/**/*.parquet"
-            for u in self.store(table).current_data_uris()
-        ]
-        con = duckdb.connect()
-        con.execute(
-            f"CREATE VIEW t AS SELECT * FROM read_parquet({files!r}, hive_partitioning = true)"
-        )
+        """`sql` on view `t`: the table's current version as Iceberg gives it to any engine."""
+        con = duckdb_iceberg.connect()
+        con.execute(f"CREATE VIEW t AS SELECT * FROM {scan(self.store(table).metadata_location())}")
         return con.execute(sql).fetchall()
 
 
@@ -181,7 +181,7 @@ def test_sessions_without_any_run_give_an_all_zero_gold_row(spark, tmp_path):
 
 
 def test_gold_records_the_silver_versions_it_was_built_from(lake):
-    record = lake.store(specs.METRICAS_SESSAO.qualified_name).last_record("_built_from.json")[1]
+    record = lake.store(specs.METRICAS_SESSAO.qualified_name).last_record(BUILT_FROM_FILE)[1]
     silver = {t: lake.store(t).require_current() for t in specs.METRICAS_SESSAO.upstream}
     assert record == {
         "definitions_version": "1",

@@ -17,7 +17,7 @@ import pytest
 from dagster import AssetKey, materialize
 
 from glue_scripts.lib.fs import normalize_root
-from glue_scripts.lib.tables import TableStore, new_snapshot_id, partition_name
+from glue_scripts.lib.tables import BUILT_FROM_FILE, TableStore, new_snapshot_id, partition_name
 from lakehouse_assets.cli import main
 from lakehouse_assets.domains.conversas import dataset, specs
 from lakehouse_assets.domains.conversas.dataset_asset import (
@@ -77,9 +77,10 @@ def commit_table(
     rows: list[dict],
     schema: pa.Schema,
     partition_by: tuple[str, ...] = ("dia",),
+    records: dict | None = None,
 ) -> TableStore:
     """Real Parquet in the table layout (partition values in the folder names only, as Spark
-    writes them), then the manifest."""
+    writes them), then the commit."""
     store = TableStore(normalize_root(root), database, table)
     snapshot = new_snapshot_id()
     groups: dict[tuple, list[dict]] = {}
@@ -95,7 +96,7 @@ def commit_table(
         counts[name] = len(members)
     # What Spark and the jobs leave beside the data: never to be read as rows.
     put(f"{store.snapshot_uri(snapshot)}/_SUCCESS", b"")
-    store.commit(snapshot, partition_by, counts, replace_all=True)
+    store.commit(snapshot, partition_by, counts, replace_all=True, records=records)
     return store
 
 
@@ -111,12 +112,14 @@ def put(uri: str, body: bytes) -> None:
     path.write_bytes(body)
 
 
-def commit_gold(root, rows, *, layout: str = "by_dia") -> TableStore:
+def commit_gold(root, rows, *, layout: str = "by_dia", records: dict | None = None) -> TableStore:
     """`by_dia`: Spark's layout; `by_dia_in_files`: the day also in the files (Iceberg's);
     `unpartitioned`: one folder, the day a column."""
     schema = gold_schema(dia_in_files=layout != "by_dia")
     partition_by = () if layout == "unpartitioned" else ("dia",)
-    return commit_table(root, "conversas_gold", "metricas_sessao", rows, schema, partition_by)
+    return commit_table(
+        root, "conversas_gold", "metricas_sessao", rows, schema, partition_by, records
+    )
 
 
 EDGE_ROWS = [
@@ -211,9 +214,8 @@ def test_an_empty_window_gives_a_header_only_file_of_the_same_shape(root):
 
 def test_days_outside_the_window_are_never_opened(root):
     store = commit_gold(root, EDGE_ROWS)
-    manifest = store.require_current()
-    outside = store.data_uri(manifest.partitions["dia=2024-01-08"].snapshot, "dia=2024-01-08")
-    Path(outside.removeprefix("file://"), "part-00000.parquet").write_bytes(b"not parquet")
+    [outside] = store.data_uris(store.require_current(), ["dia=2024-01-08"])
+    Path(outside.removeprefix("file://")).write_bytes(b"not parquet")
 
     assert dataset.write_dataset(root, WINDOW).rows == 4
 
@@ -243,7 +245,7 @@ def test_the_manifest_says_what_the_dataset_was_built_from(root):
     ]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest == written.manifest
-    gold_manifest = gold.require_current()
+    gold_version = gold.require_current()
     csv_bytes = Path(written.csv_uri.removeprefix("file://")).read_bytes()
     assert manifest["window"] == {
         "start": "2024-01-05",
@@ -259,16 +261,17 @@ def test_the_manifest_says_what_the_dataset_was_built_from(root):
     assert manifest["definitions_versions_in_rows"] == ["1"]
     assert manifest["gold"]["table"] == "conversas_gold.metricas_sessao"
     assert manifest["gold"]["manifest_version"] == 1
-    assert manifest["gold"]["snapshot"] == gold_manifest.history[-1]
+    assert manifest["gold"]["snapshot"] == gold_version.history[-1]
     assert manifest["gold"]["partitions_read"] == {
-        f"dia=2024-01-0{d}": {"snapshot": gold_manifest.history[-1], "rows": n}
+        f"dia=2024-01-0{d}": {"snapshot": gold_version.history[-1], "rows": n}
         for d, n in ((5, 2), (6, 1), (7, 1))
     }
     assert manifest["built_from"]["gold_record"] is None
-    # A gold job that records its inputs: the record is the lineage, as it was written.
+    # A gold job that records its inputs: the record is the lineage, as it was committed.
     record = {"inputs": {"conversas_silver.sessoes": {"version": 3}}}
-    gold.write_record(gold_manifest.history[-1], "_built_from.json", record)
-    assert dataset.write_dataset(root, WINDOW).manifest["built_from"]["gold_record"] == record
+    commit_gold(root, EDGE_ROWS, records={BUILT_FROM_FILE: record})
+    again = dataset.write_dataset(root, WINDOW).manifest
+    assert (again["gold"]["manifest_version"], again["built_from"]["gold_record"]) == (2, record)
     upstream = manifest["built_from"]["upstream"]
     assert list(upstream) == [
         "conversas_silver.sessoes",

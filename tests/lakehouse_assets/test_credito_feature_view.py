@@ -1,8 +1,8 @@
 """The inference feature view: latest row per applicant as of a date, reading no later date.
 
 A small feature store is committed with the lakehouse's own table protocol (TableStore) and
-Parquet files written by pyarrow; the last date's file is garbage, so any read of a date after
-the as-of date would fail loudly.
+Parquet files written by pyarrow; the last date's file is damaged after the commit, so any read
+of a date after the as-of date would fail loudly.
 """
 
 from __future__ import annotations
@@ -42,12 +42,11 @@ def root(tmp_path, monkeypatch) -> str:
     snapshot = "20240401T000000000000-test"
     counts = {}
     for date, rows in DATES.items():
+        counts[f"anomesdia={date}"] = len(rows)
+        if not rows:
+            continue  # as Spark writes it: an empty partition has no folder
         folder = Path(store.data_uri(snapshot, f"anomesdia={date}").removeprefix("file://"))
         folder.mkdir(parents=True)
-        counts[f"anomesdia={date}"] = len(rows)
-        if date == "20240401":
-            (folder / "part-00000.parquet").write_bytes(b"not parquet at all")
-            continue
         table = pa.table(
             {
                 "applicant_id": [r[0] for r in rows],
@@ -58,6 +57,8 @@ def root(tmp_path, monkeypatch) -> str:
         )
         pq.write_table(table, folder / "part-00000.parquet")
     store.commit(snapshot, ("anomesdia",), counts, replace_all=True)
+    [last] = store.data_uris(store.require_current(), ["anomesdia=20240401"])
+    Path(last.removeprefix("file://")).write_bytes(b"not parquet at all")
     return str(tmp_path)
 
 
@@ -73,7 +74,7 @@ def test_latest_row_per_applicant_as_of_a_date(root):
     assert sorted(_rows(view)) == sorted([(ANA, "20240215", 31.0, 24), (BIA, "20240101", 40.0, 69)])
     # The empty 20240301 partition is skipped; nothing after 20240310 is opened.
     assert view.partitions_read == ["20240101", "20240215"]
-    assert (view.as_of, view.manifest_version, view.missing) == ("20240310", 1, [])
+    assert (view.as_of, view.table_version, view.missing) == ("20240310", 1, [])
 
 
 def test_the_as_of_date_itself_is_included(root):
@@ -128,7 +129,7 @@ def test_cli_prints_csv_and_a_summary(root, capsys):
     ]
     assert err.splitlines() == [
         "1 applicant(s) as of 20240310 from 2 feature date(s) (20240101..20240215) of "
-        "credito_gold.feature_store, manifest v1"
+        "credito_gold.feature_store, version 1"
     ]
 
 

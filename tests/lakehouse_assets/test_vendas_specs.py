@@ -144,17 +144,28 @@ def test_min_value_is_a_bronze_option_of_numeric_columns(layer, column, message)
     assert message in str(err.value)
 
 
-def test_the_catalog_entries_carry_partitions_write_once_and_pii():
+def _columns(entry: dict) -> list[tuple[str, str]]:
+    return [(c["Name"], c["Type"]) for c in entry["StorageDescriptor"]["Columns"]]
+
+
+def test_the_catalog_entries_carry_partition_columns_write_once_and_pii():
+    # Iceberg keeps the partitioning in the table's metadata: in Glue the partition columns
+    # are columns like the others, with their spec types, and there are no partition keys.
     gold = table_input(GMV, [], DataLocation(table_root="file:///lake"))
-    assert [(k["Name"], k["Type"]) for k in gold["PartitionKeys"]] == [("data_posicao", "date")]
+    assert "PartitionKeys" not in gold
+    assert _columns(gold)[-1] == ("data_posicao", "date")
     assert gold["Parameters"]["write_once"] == "true"
     assert gold["Parameters"]["upstream_tables"] == "vendas_silver.historico_estado_compra"
     bronze = table_input(PURCHASE, [HISTORICO.qualified_name], DataLocation("file:///lake"))
-    assert [k["Name"] for k in bronze["PartitionKeys"]] == ["transaction_date", "anomesdia"]
+    assert "PartitionKeys" not in bronze
+    assert [c for c in _columns(bronze) if c[0] in PURCHASE.partition_by] == [
+        ("transaction_date", "date"),
+        ("anomesdia", "string"),
+    ]
     assert "write_once" not in bronze["Parameters"]
     assert bronze["Parameters"]["pii_columns"] == "buyer_id:customer_id,producer_id:customer_id"
     silver = table_input(HISTORICO, [GMV.qualified_name], DataLocation("file:///lake"))
-    assert silver["PartitionKeys"] == []
+    assert "PartitionKeys" not in silver
     assert silver["Parameters"]["primary_key"] == "purchase_id,valido_de"
 
 

@@ -132,7 +132,7 @@ def parquet_bytes(table: pa.Table) -> bytes:
 
 @pytest.fixture
 def commit_table(lake) -> Callable:
-    """Commit a new version of a lake table: real Parquet in the layout, then the manifest."""
+    """Commit a new version of a lake table: real Parquet in the layout, then the commit."""
 
     def commit(spec: TableSpec, rows: list[dict], *, root: str | None = None) -> TableStore:
         store = TableStore(root or str(lake["root"]), spec.database, spec.name)
@@ -149,9 +149,8 @@ def commit_table(lake) -> Callable:
                 parquet_bytes(arrow_rows(spec, members)),
             )
             counts[name] = len(members)
-        # What Spark and the jobs leave beside the data: never to be loaded.
+        # What Spark leaves beside the data: never to be loaded.
         put(f"{base}/_SUCCESS", b"")
-        put(f"{base}/_built_from.json", b"{}")
         store.commit(snapshot, spec.partition_by, counts, replace_all=True)
         return store
 

@@ -42,14 +42,19 @@ def test_materializing_loads_the_table_and_reports_the_reconciliation(
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
     assert metadata["dagster/row_count"] == 3
     assert metadata["lakehouse/warehouse_table"] == "bix_silver.venda"
-    assert metadata["lakehouse/lake_manifest_version"] == 1
+    assert metadata["lakehouse/lake_table_version"] == 1
+    assert metadata["lakehouse/data_files"] == 1
     assert metadata["lakehouse/lake_rows"] == 3
     assert metadata["lakehouse/warehouse_target"] == redact(warehouse_uri)
     password = urlsplit(warehouse_uri).password
     assert not password or password not in str(metadata)
     [check] = result.get_asset_check_evaluations()
     assert (check.check_name, check.passed) == (RECONCILIATION_CHECK, True)
-    assert check.metadata["warehouse_rows"].value == 3
+    assert {k: v.value for k, v in check.metadata.items()} == {
+        "warehouse_rows": 3,
+        "lake_rows": 3,
+        "lake_table_version": 1,
+    }
     assert fetch(warehouse_uri, "SELECT count(*) FROM bix_silver.venda") == [(3,)]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,15 @@ from lakehouse_assets.warehouse.errors import (
 )
 from lakehouse_assets.warehouse.lake import LakeSnapshot
 from lakehouse_assets.warehouse.postgres import PostgresWarehouse
-from tests.warehouse.conftest import PAGAMENTO, VENDA, VENDA_ROWS, fetch
+from tests.warehouse.conftest import (
+    PAGAMENTO,
+    VENDA,
+    VENDA_ROWS,
+    arrow_rows,
+    fetch,
+    parquet_bytes,
+    put,
+)
 
 VENDA_TABLE = [
     (1, 3, 2, datetime.date(2017, 1, 5), 120.5),
@@ -52,7 +61,7 @@ def test_creates_schema_and_table_and_copies_the_rows(warehouse_uri, lake, commi
     result = load(warehouse_uri, lake["root"], VENDA)
 
     assert (result.table, result.rows_loaded, result.lake_rows) == ("bix_silver.venda", 3, 3)
-    assert (result.manifest_version, result.created) == (1, True)
+    assert (result.table_version, result.created) == (1, True)
     assert fetch(warehouse_uri, "SELECT * FROM bix_silver.venda ORDER BY id_venda") == VENDA_TABLE
     columns = fetch(
         warehouse_uri,
@@ -83,13 +92,13 @@ def test_a_rerun_changes_nothing_and_a_new_version_replaces_the_rows(
 
     again = load(warehouse_uri, lake["root"], VENDA)
 
-    assert (again.rows_loaded, again.created, again.manifest_version) == (3, False, 1)
+    assert (again.rows_loaded, again.created, again.table_version) == (3, False, 1)
     assert fetch(warehouse_uri, "SELECT * FROM bix_silver.venda ORDER BY id_venda") == VENDA_TABLE
 
     commit_table(VENDA, VENDA_ROWS[:1])
     newer = load(warehouse_uri, lake["root"], VENDA)
 
-    assert (newer.rows_loaded, newer.manifest_version) == (1, 2)
+    assert (newer.rows_loaded, newer.table_version) == (1, 2)
     assert fetch(warehouse_uri, "SELECT * FROM bix_silver.venda") == VENDA_TABLE[:1]
 
 
@@ -120,6 +129,21 @@ def test_a_partitioned_table_gets_its_partition_values_from_the_folder_names(
     assert Decimal(rows[0][1]) == Decimal("15.20")
 
 
+def test_a_file_no_version_names_is_not_loaded(warehouse_uri, lake, commit_table):
+    store = commit_table(PAGAMENTO, PAGAMENTO_ROWS)
+    [day] = store.data_uris(store.current(), ["anomesdia=20240111"])
+    # Beside the committed file, one no commit registered (a killed write's, or copied by hand).
+    stray = arrow_rows(PAGAMENTO, [{**PAGAMENTO_ROWS[2], "id_pagamento": 99}])
+    put(day.replace("part-00000", "part-00001"), parquet_bytes(stray))
+
+    result = load(warehouse_uri, lake["root"], PAGAMENTO)
+
+    assert (result.rows_loaded, result.lake_rows) == (3, 3)
+    assert fetch(
+        warehouse_uri, "SELECT id_pagamento, anomesdia FROM bix_bronze.pagamentos ORDER BY 2, 1"
+    ) == [(10, "20240110"), (11, "20240110"), (10, "20240111")]
+
+
 def test_an_unreadable_partition_mid_load_keeps_the_previous_rows(
     warehouse_uri, lake, commit_table
 ):
@@ -127,12 +151,8 @@ def test_an_unreadable_partition_mid_load_keeps_the_previous_rows(
     load(warehouse_uri, lake["root"], PAGAMENTO)
     store = commit_table(PAGAMENTO, PAGAMENTO_ROWS)
     # A real fault: the second partition's file is damaged after the commit.
-    broken = store.data_uri(
-        store.current().partitions["anomesdia=20240111"].snapshot, "anomesdia=20240111"
-    )
-    (lake["root"] / broken.split(str(lake["root"]) + "/", 1)[1] / "part-00000.parquet").write_bytes(
-        b"not parquet at all"
-    )
+    [broken] = store.data_uris(store.current(), ["anomesdia=20240111"])
+    Path(broken.removeprefix("file://")).write_bytes(b"not parquet at all")
 
     with pytest.raises(WarehouseError) as failure:
         load(warehouse_uri, lake["root"], PAGAMENTO)

@@ -22,6 +22,7 @@ def _dataset(args: argparse.Namespace) -> int:
     from glue_scripts.lib.tables import TableNotFoundError
     from lakehouse_assets.domains.conversas import dataset
     from lakehouse_assets.settings import Settings
+    from lakehouse_assets.table_reader import MissingFilesError
 
     try:
         window = dataset.parse_window(args.start, args.end)
@@ -33,12 +34,12 @@ def _dataset(args: argparse.Namespace) -> int:
         if args.out == "-":
             rows, gold = dataset.write_stdout(root, window, sys.stdout)
             where = "stdout"
-            version = gold.manifest.version
+            version = gold.version.version
         else:
             written = dataset.write_dataset(root, window, args.out)
             rows, where = written.rows, written.csv_uri
-            version = written.manifest["gold"]["manifest_version"]
-    except (TableNotFoundError, dataset.GoldTableError) as err:
+            version = written.gold.version.version
+    except (TableNotFoundError, MissingFilesError, dataset.GoldTableError) as err:
         print(f"conversas dataset: {err}", file=sys.stderr)
         return EXIT_NO_DATA
     print(

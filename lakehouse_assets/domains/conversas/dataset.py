@@ -31,11 +31,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 
 from glue_scripts.lib.fs import join, local_path, normalize_root
 from glue_scripts.lib.tables import BUILT_FROM_FILE, TableStore, TableVersion, partition_values
 from lakehouse_assets.domains.conversas import specs
+from lakehouse_assets.table_reader import files_by_partition, partition_files, read_files
 
 GOLD_DATABASE, GOLD_TABLE = specs.GOLD_DATABASE, specs.GOLD_TABLE
 DAY_COLUMN = "dia"
@@ -138,32 +138,6 @@ def _filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
     return pafs.FileSystem.from_uri(uri)
 
 
-def _read_folder(uri: str, partition: str, columns: Sequence[str] | None) -> pa.Table:
-    """One data folder's rows, with the partition columns its files may leave out, as text."""
-    filesystem, path = _filesystem(uri)
-    # Partition columns go to the folder names, not the files (Spark's default).
-    values = partition_values(partition)
-    stored = pq.read_schema(_first_file(filesystem, path), filesystem=filesystem).names
-    wanted = None if columns is None else [c for c in columns if c in stored]
-    table = pq.read_table(path, filesystem=filesystem, columns=wanted, partitioning=None)
-    for column, value in values.items():
-        if column not in table.column_names and (columns is None or column in columns):
-            table = table.append_column(column, pa.array([value] * table.num_rows, pa.string()))
-    return table
-
-
-def _first_file(filesystem: pafs.FileSystem, path: str) -> str:
-    infos = filesystem.get_file_info(pafs.FileSelector(path, recursive=True))
-    files = sorted(
-        i.path
-        for i in infos
-        if i.type == pafs.FileType.File and not Path(i.path).name.startswith(("_", "."))
-    )
-    if not files:
-        raise GoldTableError(f"{path} holds no data file; the table's manifest names it")
-    return files[0]
-
-
 def _as_day_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     if pa.types.is_date(column.type) or pa.types.is_timestamp(column.type):
         return pc.strftime(column, format="%Y-%m-%d")
@@ -181,10 +155,10 @@ def _in_window(table: pa.Table, window: Window) -> pa.Table:
 
 @dataclass(frozen=True)
 class GoldVersion:
-    """The version of the gold table a dataset reads: all of it read from one manifest."""
+    """The version of the gold table a dataset reads: every partition from that one version."""
 
     store: TableStore
-    manifest: TableVersion
+    version: TableVersion
 
     @classmethod
     def current(cls, root: str) -> GoldVersion:
@@ -194,7 +168,7 @@ class GoldVersion:
     def partitions_in(self, window: Window) -> dict[str, Any]:
         """Non-empty partitions that may hold days of the window (all, if not by day)."""
         chosen = {}
-        for name, entry in sorted(self.manifest.partitions.items()):
+        for name, entry in sorted(self.version.partitions.items()):
             day = partition_values(name).get(DAY_COLUMN)
             if entry.rows and (day is None or window.contains(day)):
                 chosen[name] = entry
@@ -203,13 +177,16 @@ class GoldVersion:
     def read(self, window: Window, columns: Sequence[str] | None) -> pa.Table | None:
         """The rows of the window (`columns` and the day), None when there are none."""
         wanted = None if columns is None else [*dict.fromkeys([*columns, DAY_COLUMN])]
+        chosen = self.partitions_in(window)
+        found = files_by_partition(self.store, self.version, list(chosen)) if chosen else {}
         parts = []
-        for name, entry in self.partitions_in(window).items():
-            table = _read_folder(self.store.data_uri(entry.snapshot, name), name, wanted)
+        for name in chosen:
+            files = partition_files(self.store, self.version, found, name)
+            table = read_files(files, name, columns=wanted)
             missing = [c for c in (wanted or []) if c not in table.column_names]
             if missing:
                 raise GoldTableError(
-                    f"{self.store.qualified_name} (version {self.manifest.version}, partition "
+                    f"{self.store.qualified_name} (version {self.version.version}, partition "
                     f"{name or '(whole table)'}) has no column(s) {missing}; the dataset needs "
                     "the 48 metric columns and `dia`: rebuild the gold table with its current "
                     "spec (`lakehouse run --domain conversas`)"
@@ -230,11 +207,11 @@ class GoldVersion:
         return {
             "table": self.store.qualified_name,
             "location": self.store.location,
-            "manifest_version": self.manifest.version,
-            "committed_at": self.manifest.committed_at,
-            "run_id": self.manifest.run_id,
-            "snapshot": self.manifest.history[-1] if self.manifest.history else "",
-            "partition_by": list(self.manifest.partition_by),
+            "manifest_version": self.version.version,
+            "committed_at": self.version.committed_at,
+            "run_id": self.version.run_id,
+            "snapshot": self.version.history[-1] if self.version.history else "",
+            "partition_by": list(self.version.partition_by),
             "partitions_read": {
                 name: {"snapshot": e.snapshot, "rows": e.rows}
                 for name, e in self.partitions_in(window).items()
@@ -244,29 +221,29 @@ class GoldVersion:
 
 def built_from(gold: GoldVersion, window: Window) -> dict[str, Any]:
     """What the gold version was built from: its own record when its job wrote one
-    (`gold_record`), and the current manifests of the tables upstream of it, walked through
+    (`gold_record`), and the current versions of the tables upstream of it, walked through
     the specs, with their partitions of the window's days (`upstream`). An upstream version
     committed after gold's is marked `newer_than_gold`: gold read an earlier one."""
-    last = gold.store.last_record(BUILT_FROM_FILE)
-    recorded = last[1] if last is not None and last[0].version == gold.manifest.version else None
+    record = gold.version.records.get(BUILT_FROM_FILE)
+    recorded = record if isinstance(record, dict) else None
     upstream = {}
     for qualified in _upstream_tables(gold.store.qualified_name):
         database, table = qualified.split(".", 1)
         store = TableStore(gold.store.root, database, table)
-        manifest = store.current()
-        if manifest is None:
+        version = store.current()
+        if version is None:
             upstream[qualified] = None
             continue
         upstream[qualified] = {
-            "manifest_version": manifest.version,
-            "committed_at": manifest.committed_at,
-            "run_id": manifest.run_id,
+            "manifest_version": version.version,
+            "committed_at": version.committed_at,
+            "run_id": version.run_id,
             # Committed after the gold version: gold was built from an earlier version.
-            "newer_than_gold": manifest.committed_at > gold.manifest.committed_at,
-            "partition_by": list(manifest.partition_by),
+            "newer_than_gold": version.committed_at > gold.version.committed_at,
+            "partition_by": list(version.partition_by),
             "partitions": {
                 name: {"snapshot": e.snapshot, "rows": e.rows, **_watermark(e)}
-                for name, e in sorted(manifest.partitions.items())
+                for name, e in sorted(version.partitions.items())
                 if _relevant(name, window)
             },
         }

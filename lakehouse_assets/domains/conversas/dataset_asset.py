@@ -69,7 +69,7 @@ def rows_check(written: "dataset.Dataset") -> AssetCheckResult:
         severity=AssetCheckSeverity.ERROR,
         metadata={"file_rows": file_rows, "gold_rows": gold_rows},
         description=(
-            f"{written.csv_uri} holds {file_rows} row(s); version {gold.manifest.version} of "
+            f"{written.csv_uri} holds {file_rows} row(s); version {gold.version.version} of "
             f"{gold.store.qualified_name} holds {gold_rows} in {written.window.name}"
         ),
     )
@@ -111,7 +111,7 @@ def build_dataset_asset() -> AssetsDefinition:
         gold = written.gold
         context.log.info(
             f"{written.rows} session(s) of {window.name} from {gold.store.qualified_name} "
-            f"v{gold.manifest.version} -> {written.csv_uri}"
+            f"v{gold.version.version} -> {written.csv_uri}"
         )
         yield MaterializeResult(
             metadata={
@@ -121,7 +121,7 @@ def build_dataset_asset() -> AssetsDefinition:
                 "conversas/manifest": MetadataValue.path(written.manifest_uri),
                 "conversas/window_start": window.start.isoformat(),
                 "conversas/window_end": window.end.isoformat(),
-                "conversas/gold_manifest_version": gold.manifest.version,
+                "conversas/gold_manifest_version": gold.version.version,
                 "conversas/definitions_version": specs.DEFINITIONS_VERSION,
             },
             check_results=[rows_check(written)],

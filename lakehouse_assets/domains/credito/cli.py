@@ -29,7 +29,7 @@ def _features(args: argparse.Namespace) -> int:
     span = f"{dates[0]}..{dates[-1]}" if dates else "none"
     print(
         f"{len(view.frame)} applicant(s) as of {view.as_of} from {len(dates)} feature date(s) "
-        f"({span}) of credito_gold.feature_store, manifest v{view.manifest_version}",
+        f"({span}) of credito_gold.feature_store, version {view.table_version}",
         file=sys.stderr,
     )
     if args.out:

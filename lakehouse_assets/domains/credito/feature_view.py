@@ -3,8 +3,8 @@
 Point in time: only the partitions of `credito_gold.feature_store` dated on or before the
 as-of date are opened (the files of a later date are never read), and each of their rows was
 built from applications dated on or before its own date (the gold check `sem_dados_do_futuro`).
-It reads the table's current manifest with pyarrow, so a scoring service or a notebook gets
-features in well under a second, without Spark.
+It reads the files Iceberg's plan gives for the table's current version with pyarrow, so a
+scoring service or a notebook gets features in well under a second, without Spark.
 
     from lakehouse_assets.domains.credito.feature_view import features_as_of
     view = features_as_of("2024-06-30", applicants=["CR000123456"])
@@ -20,12 +20,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.fs as pafs
-import pyarrow.parquet as pq
 
 from glue_scripts.lib.fs import normalize_root
 from glue_scripts.lib.masking import hash_key, hash_value
 from glue_scripts.lib.tables import TableStore
+from lakehouse_assets.table_reader import files_by_partition, partition_files, read_files
 
 DATABASE, TABLE = "credito_gold", "feature_store"
 PARTITION = "anomesdia"
@@ -41,7 +40,7 @@ class FeatureView:
     as_of: str
     frame: pd.DataFrame
     partitions_read: list[str]
-    manifest_version: int
+    table_version: int
     missing: list[str] = field(default_factory=list)
 
 
@@ -65,27 +64,29 @@ def _day(key: str) -> dt.date:
 
 
 def _partitions(store: TableStore, as_of: str, max_age_days: int | None):
-    """(date, folder) of each non-empty partition dated on or before `as_of`, newest first."""
-    manifest = store.require_current()
+    """(date, partition, files) of each non-empty partition dated on or before `as_of`, newest
+    first, and the table's version."""
+    version = store.require_current()
     oldest = (
         (_day(as_of) - dt.timedelta(days=max_age_days)).strftime("%Y%m%d")
         if max_age_days is not None
         else ""
     )
-    chosen = []
-    for name, entry in manifest.partitions.items():
-        date = name.split("=", 1)[1]
-        if entry.rows and oldest <= date <= as_of:
-            chosen.append((date, store.data_uri(entry.snapshot, name)))
-    return sorted(chosen, reverse=True), manifest.version
+    names = {
+        name.split("=", 1)[1]: name
+        for name, entry in version.partitions.items()
+        if entry.rows and oldest <= name.split("=", 1)[1] <= as_of
+    }
+    found = files_by_partition(store, version, list(names.values())) if names else {}
+    chosen = [
+        (date, name, partition_files(store, version, found, name)) for date, name in names.items()
+    ]
+    return sorted(chosen, reverse=True), version.version
 
 
-def _read(uri: str, date: str, ids: list[str] | None) -> pa.Table:
-    filesystem, path = pafs.FileSystem.from_uri(uri)
-    table = pq.read_table(
-        path, filesystem=filesystem, filters=[("applicant_id", "in", ids)] if ids else None
-    )
-    return table.append_column(PARTITION, pa.array([date] * table.num_rows, pa.string()))
+def _read(files: list[str], partition: str, ids: list[str] | None) -> pa.Table:
+    filters = [("applicant_id", "in", ids)] if ids else None
+    return read_files(files, partition, filters=filters)
 
 
 def features_as_of(
@@ -122,10 +123,10 @@ def features_as_of(
     partitions, version = _partitions(TableStore(root, DATABASE, TABLE), key, max_age_days)
     pending = set(by_hash)
     tables, read = [], []
-    for date, uri in partitions:
+    for date, partition, files in partitions:
         if requested and not pending:
             break  # newest first: every requested applicant already has its latest row
-        table = _read(uri, date, sorted(pending) if requested else None)
+        table = _read(files, partition, sorted(pending) if requested else None)
         read.append(date)
         if table.num_rows:
             tables.append(table)

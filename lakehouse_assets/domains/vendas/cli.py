@@ -1,6 +1,6 @@
 """`lakehouse vendas`: GMV by subsidiary as known on a day or today, and a purchase's history.
 
-Both read the published tables through their manifests (lakehouse_assets/table_reader.py):
+Both read the published tables' current versions (lakehouse_assets/table_reader.py):
 
     lakehouse vendas gmv --month 2023-01 --as-of 2023-03-31   # as known at the end of 03-31
     lakehouse vendas gmv --month 2023-01                      # as known today
