@@ -42,12 +42,13 @@ def inputs_record(job: GlueJob, version: str) -> dict:
         "definitions_version": version,
         "inputs": {
             table: {
-                "manifest_version": manifest.version,
-                "committed_at": manifest.committed_at,
-                "run_id": manifest.run_id,
-                "rows": manifest.rows,
+                "table_version": read.version,
+                "iceberg_snapshot_id": read.snapshot_id,
+                "committed_at": read.committed_at,
+                "run_id": read.run_id,
+                "rows": read.rows,
             }
-            for table, manifest in sorted(job.read_versions.items())
+            for table, read in sorted(job.read_versions.items())
         },
     }
 

@@ -187,7 +187,8 @@ def test_gold_records_the_silver_versions_it_was_built_from(lake):
         "definitions_version": "1",
         "inputs": {
             t: {
-                "manifest_version": m.version,
+                "table_version": m.version,
+                "iceberg_snapshot_id": m.snapshot_id,
                 "committed_at": m.committed_at,
                 "run_id": "test-run",
                 "rows": m.rows,

@@ -260,7 +260,7 @@ def test_the_manifest_says_what_the_dataset_was_built_from(root):
     assert manifest["definitions_version"] == specs.DEFINITIONS_VERSION == "1"
     assert manifest["definitions_versions_in_rows"] == ["1"]
     assert manifest["gold"]["table"] == "conversas_gold.metricas_sessao"
-    assert manifest["gold"]["manifest_version"] == 1
+    assert manifest["gold"]["table_version"] == 1
     assert manifest["gold"]["snapshot"] == gold_version.history[-1]
     assert manifest["gold"]["partitions_read"] == {
         f"dia=2024-01-0{d}": {"snapshot": gold_version.history[-1], "rows": n}
@@ -271,7 +271,7 @@ def test_the_manifest_says_what_the_dataset_was_built_from(root):
     record = {"inputs": {"conversas_silver.sessoes": {"version": 3}}}
     commit_gold(root, EDGE_ROWS, records={BUILT_FROM_FILE: record})
     again = dataset.write_dataset(root, WINDOW).manifest
-    assert (again["gold"]["manifest_version"], again["built_from"]["gold_record"]) == (2, record)
+    assert (again["gold"]["table_version"], again["built_from"]["gold_record"]) == (2, record)
     upstream = manifest["built_from"]["upstream"]
     assert list(upstream) == [
         "conversas_silver.sessoes",
@@ -279,7 +279,7 @@ def test_the_manifest_says_what_the_dataset_was_built_from(root):
         "conversas_bronze.sessoes",
     ]
     assert upstream["conversas_silver.sessoes"] is None  # not committed in this lake
-    assert upstream["conversas_bronze.sessoes"]["manifest_version"] == 1
+    assert upstream["conversas_bronze.sessoes"]["table_version"] == 1
     assert upstream["conversas_bronze.sessoes"]["partitions"] == {
         "dia=2024-01-07/anomesdia=20240109": {
             "snapshot": bronze.require_current().history[-1],
@@ -296,7 +296,7 @@ def test_a_new_gold_version_gives_a_new_file_in_place(root):
     written = dataset.write_dataset(root, WINDOW)
 
     folder = Path(written.csv_uri.removeprefix("file://")).parent
-    assert written.rows == 2 and written.manifest["gold"]["manifest_version"] == 2
+    assert written.rows == 2 and written.manifest["gold"]["table_version"] == 2
     # No temporary file is left beside the dataset.
     assert sorted(p.name for p in folder.iterdir()) == [
         "conversations_2024-01-05_to_2024-01-07.csv",
@@ -441,7 +441,7 @@ def test_the_asset_writes_the_window_and_checks_its_rows(root):
     assert metadata["conversas/path"] == path
     assert metadata["conversas/window_start"] == "2024-01-05"
     assert metadata["conversas/window_end"] == "2024-01-07"
-    assert metadata["conversas/gold_manifest_version"] == 1
+    assert metadata["conversas/gold_table_version"] == 1
     [check] = result.get_asset_check_evaluations()
     assert check.check_name == ROWS_CHECK and check.passed
     assert {k: v.value for k, v in check.metadata.items()} == {"file_rows": 4, "gold_rows": 4}

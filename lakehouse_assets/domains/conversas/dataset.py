@@ -207,7 +207,8 @@ class GoldVersion:
         return {
             "table": self.store.qualified_name,
             "location": self.store.location,
-            "manifest_version": self.version.version,
+            "table_version": self.version.version,
+            "iceberg_snapshot_id": self.version.snapshot_id,
             "committed_at": self.version.committed_at,
             "run_id": self.version.run_id,
             "snapshot": self.version.history[-1] if self.version.history else "",
@@ -235,7 +236,8 @@ def built_from(gold: GoldVersion, window: Window) -> dict[str, Any]:
             upstream[qualified] = None
             continue
         upstream[qualified] = {
-            "manifest_version": version.version,
+            "table_version": version.version,
+            "iceberg_snapshot_id": version.snapshot_id,
             "committed_at": version.committed_at,
             "run_id": version.run_id,
             # Committed after the gold version: gold was built from an earlier version.

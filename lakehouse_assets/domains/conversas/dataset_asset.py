@@ -121,7 +121,7 @@ def build_dataset_asset() -> AssetsDefinition:
                 "conversas/manifest": MetadataValue.path(written.manifest_uri),
                 "conversas/window_start": window.start.isoformat(),
                 "conversas/window_end": window.end.isoformat(),
-                "conversas/gold_manifest_version": gold.version.version,
+                "conversas/gold_table_version": gold.version.version,
                 "conversas/definitions_version": specs.DEFINITIONS_VERSION,
             },
             check_results=[rows_check(written)],
