@@ -54,8 +54,15 @@ TABLE_PROPERTIES = {
     "format-version": "2",
     "commit.manifest-merge.enabled": "true",
     "write.metadata.delete-after-commit.enabled": "true",
+    # pyiceberg would retry a commit that lost a race by re-applying its files on the winner's
+    # version, past `_refuse_conflict` and with a state computed before the winner: `commit`
+    # retries itself.
+    "commit.retry.num-retries": "0",
 }
 _HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+# Scan options of bookkeeping: Iceberg's plan skips files of no rows (Spark writes one per empty
+# task), yet they are registered files a replacing commit must drop and retention must keep.
+ALL_FILES = {"include_empty_files": "true"}
 
 
 class TableNotFoundError(LookupError):
@@ -242,12 +249,18 @@ class TableStore:
         if snapshot is None:
             return None
         state = snapshot.summary[STATE_PROPERTY] if snapshot.summary else None
-        text = self._fs.read_text(state) if state else None
+        if not state:
+            raise TableNotFoundError(
+                f"snapshot {snapshot.snapshot_id} of {self.qualified_name} was committed by "
+                "another engine, not by the lakehouse (its summary has no "
+                f"{STATE_PROPERTY}); commit the table again through `lakehouse run`"
+            )
+        text = self._fs.read_text(state)
         if text is None:
             raise TableNotFoundError(
-                f"snapshot {snapshot.snapshot_id} of {self.qualified_name} was not committed by "
-                f"the lakehouse, or its state file {state} is gone; commit the table again "
-                "through `lakehouse run`, or restore its metadata folder"
+                f"the state file {state} of snapshot {snapshot.snapshot_id} of "
+                f"{self.qualified_name} is gone; restore the table's metadata folder, or "
+                "commit the table again through `lakehouse run`"
             )
         return TableVersion.from_state(
             text, snapshot.sequence_number or 0, snapshot.snapshot_id, table.metadata_location
@@ -537,15 +550,27 @@ class TableStore:
             )
         else:
             tx = table.transaction()
+            outdated = {
+                k: v
+                for k, v in TABLE_PROPERTIES.items()
+                if k != "format-version" and table.properties.get(k) != v
+            }
+            if outdated:
+                tx.set_properties(**outdated)
         iceberg_files.align(tx, arrow_schema, partition_by, self.qualified_name)
-        data_files = iceberg_files.data_files(tx, added, self.partition_of)
-        removed = []
+        live = {}
         if table is not None and table.current_snapshot() is not None:
-            removed = [
-                t.file
-                for t in table.scan().plan_files()
-                if replace_all or self.partition_of(t.file.file_path) in dropped
-            ]
+            live = {t.file.file_path: t.file for t in table.scan(options=ALL_FILES).plan_files()}
+        # A commit run again registers none of its files twice.
+        data_files = iceberg_files.data_files(
+            tx, [uri for uri in added if uri not in live], self.partition_of
+        )
+        kept = set(added)
+        removed = [
+            data_file
+            for path, data_file in live.items()
+            if path not in kept and (replace_all or self.partition_of(path) in dropped)
+        ]
         update = tx.update_snapshot(snapshot_properties=summary)
         producer = update.overwrite() if removed else update.fast_append()
         with producer as change:
@@ -632,7 +657,10 @@ class TableStore:
         referenced: set[str] = set()
         for snapshot in kept_snapshots:
             referenced.update(
-                t.file.file_path for t in table.scan(snapshot_id=snapshot.snapshot_id).plan_files()
+                t.file.file_path
+                for t in table.scan(
+                    snapshot_id=snapshot.snapshot_id, options=ALL_FILES
+                ).plan_files()
             )
         committed = {w for v in kept if v for w in v.history}
         # Write ids start with their UTC creation time, so they compare with this cut-off.

@@ -111,14 +111,12 @@ def _uri(path: Path) -> str:
 
 
 def test_create_exclusive_creates_parents_and_refuses_a_second_create(fs, tmp_path):
-    uri = _uri(tmp_path / "t" / "_lakehouse" / "manifest" / "v000000000001.json")
+    uri = _uri(tmp_path / "t" / "metadata" / "lakehouse-state-1.json")
     assert fs.create_exclusive(uri, '{"version": 1}') is True
     assert fs.create_exclusive(uri, '{"version": "other"}') is False
     assert fs.read_text(uri) == '{"version": 1}'
     # The temporary file used to publish atomically is gone.
-    assert fs.list_children(_uri(tmp_path / "t" / "_lakehouse" / "manifest")) == [
-        "v000000000001.json"
-    ]
+    assert fs.list_children(_uri(tmp_path / "t" / "metadata")) == ["lakehouse-state-1.json"]
 
 
 def test_create_exclusive_writes_the_complete_content(fs, tmp_path):
@@ -194,13 +192,13 @@ def test_exists_delete_file_and_delete_tree(fs, tmp_path):
     folder = tmp_path / "snapshot=1" / "anomesdia=20241015"
     folder.mkdir(parents=True)
     (folder / "part-0.parquet").write_bytes(b"x")
-    manifest = tmp_path / "v1.json"
-    manifest.write_text("{}", encoding="utf-8")
+    state = tmp_path / "lakehouse-state-1.json"
+    state.write_text("{}", encoding="utf-8")
 
-    assert fs.exists(_uri(manifest)) is True
-    fs.delete_file(_uri(manifest))
-    assert fs.exists(_uri(manifest)) is False
-    fs.delete_file(_uri(manifest))  # deleting a missing file is not an error
+    assert fs.exists(_uri(state)) is True
+    fs.delete_file(_uri(state))
+    assert fs.exists(_uri(state)) is False
+    fs.delete_file(_uri(state))  # deleting a missing file is not an error
 
     fs.delete_tree(_uri(tmp_path / "snapshot=1"))
     assert fs.exists(_uri(tmp_path / "snapshot=1")) is False

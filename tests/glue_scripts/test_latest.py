@@ -9,10 +9,9 @@ import pytest
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from glue_scripts.lib.fs import join, local_path
 from glue_scripts.lib.latest import CONSUMED_FILE, load_week, read_latest, state_store, week_of
 from glue_scripts.lib.spark_io import read_table, write_snapshot
-from glue_scripts.lib.tables import TableStore
+from glue_scripts.lib.tables import TableStore, new_snapshot_id
 from glue_scripts.lib.transforms import LOAD_ORDER, latest_by_key
 
 KEY = ["pedido_id"]
@@ -246,19 +245,20 @@ def test_a_null_key_is_one_key_like_in_a_recompute(spark, store):
     assert rows(frame) == from_scratch(spark, store)
 
 
-@pytest.mark.parametrize("record", [None, '{"anomesdia=2024'], ids=["missing", "cut short"])
+@pytest.mark.parametrize("record", [None, '{"anomesdia=2024'], ids=["missing", "not an object"])
 def test_a_state_without_a_readable_record_of_consumed_loads_is_rebuilt(spark, store, record):
-    """A state whose commit lost its record of consumed loads (an interrupted write, a
+    """A state whose last commit has no record of consumed loads (a commit that left none, a
     state from before the record existed) is never trusted."""
     load(spark, store, "20241001", "2024-10-01 06:00:00", P1="NOVO")
     load(spark, store, "20241002", "2024-10-02 06:00:00", P1="PAGO")
     read_latest(spark, store, KEY)
     state = state_store(store, KEY, LOAD_ORDER)
-    path = local_path(join(state.snapshot_uri(state.current().history[-1]), CONSUMED_FILE))
-    if record is None:
-        path.unlink()
-    else:
-        path.write_text(record, encoding="utf-8")
+    kept = state.require_current()
+    # A state version that changes no partition and records no readable consumed loads.
+    records = None if record is None else {CONSUMED_FILE: record}
+    state.commit(new_snapshot_id(), kept.partition_by, {}, replace_all=False, records=records)
+    assert state.current().partitions == kept.partitions
+    assert state.last_record(CONSUMED_FILE) is None
     load(spark, store, "20241003", "2024-10-03 06:00:00", P2="NOVO")
     frame, how = latest(spark, store, KEY)
     assert how.endswith("rebuilt from all 3 loads")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from glue_scripts.lib.fs import normalize_root
@@ -18,6 +17,7 @@ from glue_scripts.vendas import (
     gold_gmv_diario_por_subsidiaria,
     silver_historico_estado_compra,
 )
+from lakehouse_assets.duckdb_iceberg import connect, scan
 from tests.glue_scripts.pipes_harness import run_job
 
 SOURCES = ("purchase", "product_item", "purchase_extra_info")
@@ -101,13 +101,9 @@ class Lake:
         return TableStore(normalize_root(str(self.root)), database, name)
 
     def query(self, table: str, sql: str) -> list[tuple]:
-        files = [
-            u.removeprefix("file://") + "/*.parquet" for u in self.store(table).current_data_uris()
-        ]
-        con = duckdb.connect()
-        con.execute(
-            f"CREATE VIEW t AS SELECT * FROM read_parquet({files!r}, hive_partitioning=true)"
-        )
+        """`sql` over the view `t`: the table's current version, as DuckDB reads Iceberg."""
+        con = connect()
+        con.execute(f"CREATE VIEW t AS SELECT * FROM {scan(self.store(table).metadata_location())}")
         return con.execute(sql).fetchall()
 
     def gold(self) -> list[tuple]:

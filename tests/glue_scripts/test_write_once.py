@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from glue_scripts.lib.fs import LocalFileSystem, normalize_root
+from glue_scripts.lib.fs import LocalFileSystem, local_path, normalize_root
+from glue_scripts.lib.spark_io import WrittenSnapshot, arrow_schema, write_snapshot
 from glue_scripts.lib.tables import (
-    MANIFEST_DIR,
+    STATE_PROPERTY,
     PartitionEntry,
     TableStore,
     WriteOnceError,
@@ -40,10 +41,31 @@ def folder(store: TableStore, snapshot: str, partition: str) -> Path:
 
 
 def write_files(store: TableStore, snapshot: str, *partitions: str) -> None:
+    """Files in a snapshot folder, never committed: what a fingerprint digests."""
     for partition in partitions:
         target = folder(store, snapshot, partition)
         target.mkdir(parents=True, exist_ok=True)
         (target / "part-00000.parquet").write_bytes(f"PAR1 {partition}".encode())
+
+
+def write_days(spark, store: TableStore, *days: int) -> WrittenSnapshot:
+    """Spark writing one row into each of `days` (of January 2024)."""
+    rows = [(dt.date(2024, 1, d), d) for d in days]
+    frame = spark.createDataFrame(rows, "data_posicao date, n int")
+    return write_snapshot(frame, store, BY_DAY)
+
+
+def commit_fingerprinted(store: TableStore, written: WrittenSnapshot, rows: dict[str, int]):
+    """Commit a write with the fingerprint of each partition it wrote, as `GlueJob` does."""
+    prints = {name: store.fingerprint(written.snapshot, name) for name in written.rows_by_partition}
+    return store.commit(
+        written.snapshot,
+        BY_DAY,
+        rows,
+        replace_all=False,
+        fingerprints=prints,
+        schema=arrow_schema(written.data),
+    )
 
 
 def test_a_write_once_commit_refuses_to_replace_a_partition(store):
@@ -64,19 +86,23 @@ def test_a_write_once_commit_refuses_to_replace_a_partition(store):
     }
 
 
-def test_fingerprints_are_kept_in_the_manifest_of_the_partitions_that_have_one(store):
-    write_files(store, "s1", DAY1)
-    fingerprint = store.fingerprint("s1", DAY1)
-    store.commit(
-        "s1", BY_DAY, {DAY1: 1, DAY2: 0}, replace_all=False, fingerprints={DAY1: fingerprint}
-    )
-    text = Path(store.location.removeprefix("file://")) / MANIFEST_DIR / "v000000000001.json"
-    body = json.loads(text.read_text())
+def test_fingerprints_are_kept_in_the_state_of_the_partitions_that_have_one(spark, store):
+    written = write_days(spark, store, 1)
+    fingerprint = store.fingerprint(written.snapshot, DAY1)
+    commit_fingerprinted(store, written, {DAY1: 1, DAY2: 0})
+    state = store.iceberg_table().current_snapshot().summary[STATE_PROPERTY]
+    body = json.loads(local_path(state).read_text())
     assert body["partitions"] == {
-        DAY1: {"snapshot": "s1", "rows": 1, "fingerprint": fingerprint},
-        DAY2: {"snapshot": "s1", "rows": 0},
+        DAY1: {"snapshot": written.snapshot, "rows": 1, "fingerprint": fingerprint},
+        DAY2: {"snapshot": written.snapshot, "rows": 0},
     }
     assert store.require_current().partitions[DAY1].fingerprint == fingerprint
+    # A fingerprint digests the files of one partition of one write folder.
+    files = LocalFileSystem().list_files(store.data_uri(written.snapshot, DAY1))
+    digest = hashlib.sha256()
+    for name, size, tag in files:
+        digest.update(f"{name}\t{size}\t{tag}\n".encode())
+    assert fingerprint == digest.hexdigest()
 
 
 def test_a_fingerprint_changes_with_any_byte_and_any_file(store):
@@ -102,14 +128,14 @@ def test_local_files_are_listed_recursively_with_size_and_digest(tmp_path):
     assert LocalFileSystem().list_files(normalize_root(str(tmp_path / "none"))) == []
 
 
-def test_the_history_check_names_the_partitions_whose_files_changed(store):
-    write_files(store, "s1", DAY1, DAY2)
-    prints = {p: store.fingerprint("s1", p) for p in (DAY1, DAY2)}
-    store.commit("s1", BY_DAY, {DAY1: 1, DAY2: 1}, replace_all=False, fingerprints=prints)
+def test_the_history_check_names_the_partitions_whose_files_changed(spark, store):
+    first = write_days(spark, store, 1, 2)
+    commit_fingerprinted(store, first, first.rows_by_partition)
     store.commit("s2", BY_DAY, {DAY3: 0}, replace_all=False)  # no fingerprint: unverifiable
     (intact,) = history_outcomes([RULE], store, store.current())
     assert (intact.passed, intact.failed) == (True, 0)
-    (folder(store, "s1", DAY2) / "part-00000.parquet").write_bytes(b"tampered")
+    (part,) = folder(store, first.snapshot, DAY2).glob("part-*.parquet")
+    part.write_bytes(b"tampered")
     (changed,) = history_outcomes([RULE], store, store.current())
     assert (changed.name, changed.passed, changed.failed) == ("historia_imutavel", False, 1)
     assert changed.metadata == {
@@ -119,8 +145,8 @@ def test_the_history_check_names_the_partitions_whose_files_changed(store):
         "partitions_without_fingerprint": 1,
     }
     assert history_outcomes([], store, store.current()) == []
-    (first,) = history_outcomes([RULE], store, None)
-    assert (first.passed, first.metadata["published_partitions"]) == (True, 0)
+    (never,) = history_outcomes([RULE], store, None)
+    assert (never.passed, never.metadata["published_partitions"]) == (True, 0)
 
 
 EVENT_LAYOUT = ("transaction_date", "anomesdia")
