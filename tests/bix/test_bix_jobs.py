@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from glue_scripts.bix import gold_vendas_mensais, silver_vendas
@@ -15,6 +14,7 @@ from glue_scripts.lib.fs import normalize_root
 from glue_scripts.lib.spark_io import write_snapshot
 from glue_scripts.lib.tables import TableStore
 from lakehouse_assets.domains.bix import specs
+from lakehouse_assets.duckdb_iceberg import connect, scan
 from tests.bix.bix_frames import categoria, funcionario, ingestion, venda
 from tests.glue_scripts.pipes_harness import run_job
 
@@ -93,11 +93,8 @@ class Lake:
         return run_job(job.main, tables, root=self.root, landing=self.landing, workdir=self.work)
 
     def query(self, table: str, sql: str) -> list[tuple]:
-        files = [
-            u.removeprefix("file://") + "/*.parquet" for u in self.store(table).current_data_uris()
-        ]
-        con = duckdb.connect()
-        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet({files!r})")
+        con = connect()
+        con.execute(f"CREATE VIEW t AS SELECT * FROM {scan(self.store(table).metadata_location())}")
         return con.execute(sql).fetchall()
 
 

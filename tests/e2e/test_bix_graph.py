@@ -17,7 +17,13 @@ from lakehouse_assets.local_services.endpoints import database_uri
 from lakehouse_assets.registry import registry
 from lakehouse_assets.warehouse.assets import build_warehouse_assets
 from lakehouse_assets.warehouse.resource import Warehouse
-from tests.e2e.helpers import checks, materializations
+from tests.e2e.helpers import (
+    assert_published_through_iceberg,
+    checks,
+    domain_keys,
+    iceberg_query,
+    materializations,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -112,19 +118,24 @@ def run_bix(launcher, lake, instance, partition_key: str):
     )
 
 
-def bronze_ids(lake, partition: str) -> list[int]:
-    store = TableStore(str(lake["root"]), "bix_bronze", "venda")
-    folder = store.data_uri(store.current().partitions[partition].snapshot, partition)
-    import duckdb
+EVERY_ROW = "SELECT * FROM t ORDER BY ALL"
 
-    sql = f"SELECT id_venda FROM read_parquet('{folder.removeprefix('file://')}/*.parquet')"
-    return sorted(r[0] for r in duckdb.connect().execute(sql).fetchall())
+
+def bronze_sales(lake) -> TableStore:
+    return TableStore(str(lake["root"]), "bix_bronze", "venda")
+
+
+def bronze_ids(lake, day: str) -> list[int]:
+    sql = f"SELECT id_venda FROM t WHERE anomesdia = '{day}' ORDER BY 1"
+    return [r[0] for r in iceberg_query(bronze_sales(lake).metadata_location(), sql)]
 
 
 def test_sources_to_warehouse_with_incremental_loads_and_a_rerun(bix, launcher, lake):
     with instance_for_test() as instance:
         first = run_bix(launcher, lake, instance, "20240110")
         assert first.success
+        lake_tables = set(domain_keys("bix"))
+        assert set(assert_published_through_iceberg(lake["root"], first)) == lake_tables
         published = materializations(first)
         rows = {k: m.metadata["dagster/row_count"].value for k, m in published.items()}
         assert rows["bix/bronze/venda"] == 11
@@ -145,17 +156,30 @@ def test_sources_to_warehouse_with_incremental_loads_and_a_rerun(bix, launcher, 
         insert(bix["source"], NEW_SALES)
         second = run_bix(launcher, lake, instance, "20240111")
         assert second.success
+        assert set(assert_published_through_iceberg(lake["root"], second)) == lake_tables
         metadata = materializations(second)["bix/bronze/venda"].metadata
         # From the committed watermark 2020-02-18 less 3 days: the corrected and new sales.
-        assert bronze_ids(lake, "anomesdia=20240111") == [11, 12, 13]
+        assert bronze_ids(lake, "20240111") == [11, 12, 13]
+        second_rows = iceberg_query(bronze_sales(lake).metadata_location(), EVERY_ROW)
+        second_write = bronze_sales(lake).current().partitions["anomesdia=20240111"].snapshot
         assert metadata["lakehouse/previous_watermark"].value == "2020-02-18"
         assert metadata["lakehouse/watermark"].value == "2020-02-21"
 
         # A re-run of the day reads from where the day before left off: the same rows.
         again = run_bix(launcher, lake, instance, "20240111")
         assert again.success
-        assert bronze_ids(lake, "anomesdia=20240111") == [11, 12, 13]
-        assert bronze_ids(lake, "anomesdia=20240110") == list(range(1, 12))
+        assert set(assert_published_through_iceberg(lake["root"], again)) == lake_tables
+        assert bronze_ids(lake, "20240111") == [11, 12, 13]
+        assert bronze_ids(lake, "20240110") == list(range(1, 12))
+        # The re-run replaced the day's partition in a new Iceberg snapshot; time travel to the
+        # one before reads exactly what the second load published.
+        store = bronze_sales(lake)
+        previous = int(metadata["lakehouse/iceberg_snapshot_id"].value)
+        *_, earlier, latest = store.versions()
+        assert earlier.snapshot_id == previous != latest.snapshot_id
+        assert latest.partitions["anomesdia=20240111"].snapshot != second_write
+        assert len(second_rows) == 14
+        assert iceberg_query(store.metadata_location(), EVERY_ROW, previous) == second_rows
         counts = {
             k: m.metadata["dagster/row_count"].value for k, m in materializations(again).items()
         }

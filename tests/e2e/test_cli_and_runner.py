@@ -22,7 +22,7 @@ from glue_scripts.lib.tables import TableStore
 from lakehouse_assets.bench.procs import started_at
 from lakehouse_assets.domains.importau.generator import generate
 from lakehouse_assets.local_runner.client import LocalGlueClient
-from tests.e2e.helpers import parquet_rows
+from tests.e2e.helpers import iceberg_query, iceberg_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 LAKEHOUSE = Path(sys.executable).parent / "lakehouse"
@@ -66,8 +66,9 @@ def test_cli_run_materializes_the_graph_and_killed_write_loses_nothing(workspace
 
     store = TableStore(str(root), *GOLD)
     before = store.require_current()
-    before_rows = parquet_rows(store.current_data_uris()[0])
-    assert before_rows == before.rows > 0
+    every_row = "SELECT * FROM t ORDER BY ALL"
+    before_rows = iceberg_query(store.metadata_location(), every_row)
+    assert len(before_rows) == before.rows > 0
 
     info = json.loads((root / "_runner" / "runner.json").read_text())
     # The launcher chose for the sample's few kilobytes and told the runner it started.
@@ -102,8 +103,11 @@ def test_cli_run_materializes_the_graph_and_killed_write_loses_nothing(workspace
     os.killpg(info["pid"], signal.SIGKILL)
     _wait_gone(info["pid"])
 
+    # Readers see what they saw: the same Iceberg snapshot, metadata file and rows.
     assert store.require_current() == before
-    assert parquet_rows(store.current_data_uris()[0]) == before_rows
+    assert store.iceberg_table().current_snapshot().snapshot_id == before.snapshot_id
+    assert store.metadata_location() == before.metadata_location
+    assert iceberg_query(store.metadata_location(), every_row) == before_rows
 
     # The next run starts a fresh runner, publishes a new version and clears the debris.
     again = _cli(
@@ -120,6 +124,7 @@ def test_cli_run_materializes_the_graph_and_killed_write_loses_nothing(workspace
     after = store.require_current()
     assert after.version == before.version + 1
     assert after.rows == before.rows
+    assert iceberg_rows(store.metadata_location()) == before.rows
     # The killed write's folder is never referenced; it stays for a grace period (a
     # concurrent writer might still commit it), then clean-up removes it.
     assert in_flight[0].name.split("=", 1)[1] not in after.history

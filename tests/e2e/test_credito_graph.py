@@ -11,7 +11,7 @@ from lakehouse_assets.domains.credito.feature_view import features_as_of
 from lakehouse_assets.domains.credito.generator import generate
 from lakehouse_assets.factory import build_all_assets
 from lakehouse_assets.registry import registry
-from tests.e2e.helpers import checks, domain_keys, materializations, parquet_query, run_graph
+from tests.e2e.helpers import checks, domain_keys, iceberg_query, materializations, run_graph
 
 pytestmark = pytest.mark.e2e
 BRONZE = "credito/bronze/solicitacoes_credito"
@@ -26,13 +26,12 @@ STATS_SQL = (
 
 def _stats(root) -> list[tuple]:
     store = TableStore(str(root), "credito_silver", "estatisticas_imputacao")
-    (uri,) = store.current_data_uris()
-    return parquet_query(uri, STATS_SQL)
+    return iceberg_query(store.metadata_location(), STATS_SQL)
 
 
 def _feature_dates(root) -> list[str]:
-    manifest = TableStore(str(root), "credito_gold", "feature_store").require_current()
-    return sorted(name.split("=")[1] for name in manifest.partitions)
+    version = TableStore(str(root), "credito_gold", "feature_store").require_current()
+    return sorted(name.split("=")[1] for name in version.partitions)
 
 
 def test_backfill_then_a_scoring_day_then_a_refit(launcher, lake, monkeypatch):

@@ -13,11 +13,12 @@ from lakehouse_assets.registry import registry
 from lakehouse_assets.resources.launcher import LocalSparkLauncher
 from tests.e2e.helpers import (
     LOAD_DATE,
+    assert_published_through_iceberg,
     checks,
     domain_keys,
+    iceberg_query,
+    iceberg_rows,
     materializations,
-    parquet_query,
-    parquet_rows,
     run_graph,
 )
 
@@ -42,6 +43,8 @@ def test_real_exports_publish_every_table_with_metadata_and_passing_checks(
 
     published = materializations(result)
     assert set(published) == set(domain_keys("importau"))
+    stores = assert_published_through_iceberg(lake["root"], result)
+    assert set(stores) == set(published)
     expected_rows = {
         "importau/bronze/cambio": 30,
         "importau/bronze/emprestimos": 30,
@@ -55,11 +58,14 @@ def test_real_exports_publish_every_table_with_metadata_and_passing_checks(
     for key, rows in expected_rows.items():
         metadata = published[key].metadata
         assert metadata["dagster/row_count"].value == rows, key
-        # The URI names the folder holding exactly the current data, readable by any engine.
-        assert parquet_rows(metadata["dagster/uri"].value) == rows, key
+        # The URI names the Iceberg metadata file of the version published, for any engine.
+        assert iceberg_rows(metadata["dagster/uri"].value) == rows, key
+        assert metadata["lakehouse/table_rows"].value == rows, key
         assert metadata["dagster/table_name"].value == key.replace("/", "_", 1).replace("/", ".")
     bronze = published["importau/bronze/pedidos"].metadata
-    assert bronze["dagster/uri"].value.endswith(f"anomesdia={LOAD_DATE}")
+    pedidos = TableStore(str(lake["root"]), "importau_bronze", "pedidos")
+    assert bronze["dagster/uri"].value == pedidos.metadata_location()
+    assert bronze["dagster/uri"].value.endswith(".metadata.json")
     assert bronze["lakehouse/quarantined_rows"].value == 0
     assert published[FACT].partition is None
     assert published["importau/bronze/pedidos"].partition == LOAD_DATE
@@ -91,7 +97,7 @@ def test_real_exports_publish_every_table_with_metadata_and_passing_checks(
     # PTAX: the last quote on or before the order date, in the supplier's currency.
     rates = dict(
         (item, (str(rate), str(day)))
-        for item, rate, day in parquet_query(
+        for item, rate, day in iceberg_query(
             fact["dagster/uri"].value,
             "SELECT item_id, taxa_ptax, data_cotacao_ptax FROM t "
             "WHERE item_id IN ('ITEM014', 'ITEM040', 'ITEM041')",
@@ -103,7 +109,7 @@ def test_real_exports_publish_every_table_with_metadata_and_passing_checks(
         "ITEM041": ("1.0000", "None"),  # BRL supplier
     }
     # Installments repeat the order total in the source; each counts its own share.
-    (paid_ped003,) = parquet_query(
+    (paid_ped003,) = iceberg_query(
         fact["dagster/uri"].value,
         "SELECT DISTINCT valor_pago_brl, valor_em_aberto_brl, qtd_parcelas FROM t "
         "WHERE pedido_id = 'PED003'",
@@ -115,18 +121,42 @@ def test_real_exports_publish_every_table_with_metadata_and_passing_checks(
 def test_rerun_of_a_partition_replaces_it_without_duplicates(launcher, lake, instance):
     generate(lake["landing"], scale=40, seed=3)
     bronze = ["importau/bronze/pedidos", "importau/bronze/itens_pedido"]
-    first = run_graph(launcher, instance, selection=bronze)
-    second = run_graph(launcher, instance, selection=bronze)
-    assert first.success and second.success
     store = TableStore(str(lake["root"]), "importau_bronze", "pedidos")
-    manifest = store.require_current()
-    assert manifest.version == 2
-    assert manifest.rows == 40
-    assert list(manifest.partitions) == [f"anomesdia={LOAD_DATE}"]
+    every_row = "SELECT * FROM t ORDER BY ALL"
+    first = run_graph(launcher, instance, selection=bronze)
+    assert first.success
+    assert_published_through_iceberg(lake["root"], first)
+    first_rows = iceberg_query(store.metadata_location(), every_row)
+    second = run_graph(launcher, instance, selection=bronze)
+    assert second.success
+    assert_published_through_iceberg(lake["root"], second)
+    version = store.require_current()
+    assert version.version == 2
+    assert version.rows == 40
+    assert list(version.partitions) == [f"anomesdia={LOAD_DATE}"]
+    assert iceberg_rows(store.metadata_location()) == 40
+
+    # Time travel: the snapshot the first run published still reads as it did then.
+    previous = int(
+        materializations(first)["importau/bronze/pedidos"]
+        .metadata["lakehouse/iceberg_snapshot_id"]
+        .value
+    )
+    earlier, latest = store.versions()
+    assert (earlier.snapshot_id, latest.snapshot_id) == (previous, version.snapshot_id)
+    assert len(first_rows) == 40
+    assert iceberg_query(store.metadata_location(), every_row, snapshot_id=previous) == first_rows
+    # Each version reads only its own write's files: the re-run replaced the partition.
+    assert earlier.history[-1] != latest.history[-1]
+    for each in (earlier, latest):
+        assert all(f"/snapshot={each.history[-1]}/" in uri for uri in store.data_uris(each))
+
     # Another load date adds a partition; the first stays as it was.
     third = run_graph(launcher, instance, selection=bronze, partition_key="20241121")
     assert third.success
+    assert_published_through_iceberg(lake["root"], third)
     assert store.require_current().rows == 80
+    assert iceberg_rows(store.metadata_location()) == 80
 
 
 @pytest.mark.faults
@@ -150,6 +180,7 @@ def test_blocking_check_keeps_last_good_data_and_stops_downstream(launcher, lake
     assert FACT not in published
     assert "importau/gold/agregado_fluxo_de_caixa_mensal" not in published
     assert fact_store.require_current() == before
+    assert iceberg_rows(fact_store.metadata_location()) == before.rows
     failure = next(e for e in result.all_events if e.is_step_failure)
     message = failure.event_specific_data.error.to_string()
     assert "pedido_existe failed on 1 row(s)" in message

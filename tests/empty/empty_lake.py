@@ -1,19 +1,19 @@
 """A lake for the empty-input tests: input tables committed with a few rows or with none
 (a committed version that holds zero rows, as a header-only export leaves it), jobs run
-through a real Pipes channel, outputs read back with DuckDB."""
+through a real Pipes channel, outputs read back with DuckDB's `iceberg_scan`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import duckdb
 from pyspark.sql import DataFrame
 
 from glue_scripts.lib.fs import normalize_root
 from glue_scripts.lib.schema import conform
 from glue_scripts.lib.spark_io import write_snapshot
 from glue_scripts.lib.tables import UNPARTITIONED, TableStore, new_snapshot_id, partition_name
+from lakehouse_assets.duckdb_iceberg import connect, scan
 from lakehouse_assets.specs import TableSpec
 from tests.glue_scripts.pipes_harness import Reported, run_job
 
@@ -51,13 +51,9 @@ class EmptyLake:
 
     def rows(self, table: str, sql: str = "SELECT * FROM t ORDER BY ALL") -> list[tuple]:
         """`sql` over the table's current data (the view `t`); no rows for an empty table."""
-        store = self.store(table)
-        manifest = store.require_current()
-        files = [u.removeprefix("file://") + "/*.parquet" for u in store.data_uris(manifest)]
-        if not files:
-            return []
-        con = duckdb.connect()
-        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet({files!r}, hive_partitioning=1)")
+        version = self.store(table).require_current()
+        con = connect()
+        con.execute(f"CREATE VIEW t AS SELECT * FROM {scan(version.metadata_location)}")
         return con.execute(sql).fetchall()
 
     def version_rows(self, table: str) -> int:

@@ -230,6 +230,6 @@ def header_only(spark, tmp_path_factory) -> dict:
 def test_a_header_only_export_commits_an_empty_load(header_only):
     lake = header_only["lake"]
     for spec in specs.BRONZE:
-        manifest = lake.store(spec.qualified_name).require_current()
-        assert {n: e.rows for n, e in manifest.partitions.items()} == {f"anomesdia={LOAD}": 0}
+        version = lake.store(spec.qualified_name).require_current()
+        assert {n: e.rows for n, e in version.partitions.items()} == {f"anomesdia={LOAD}": 0}
     assert failed({"bronze_checks": checks(header_only["bronze"])}, "bronze") == set()

@@ -31,7 +31,6 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import ClassVar
 
-import duckdb
 import pytest
 from dagster import (
     AssetKey,
@@ -42,8 +41,10 @@ from dagster import (
 )
 from dagster._serdes import serialize_value
 
+from glue_scripts.lib.iceberg_catalog import catalog_for
 from glue_scripts.lib.tables import TableStore
 from lakehouse_assets.domains.importau.generator import SOURCES, generate
+from lakehouse_assets.duckdb_iceberg import connect, scan
 from lakehouse_assets.factory import build_all_assets
 from lakehouse_assets.local_runner.runner import JobRunner
 from lakehouse_assets.local_runner.server import RunnerServer
@@ -52,7 +53,7 @@ from lakehouse_assets.resources.launcher import LocalSparkLauncher
 from lakehouse_assets.retries import TransientRetries
 from lakehouse_assets.sensors import SENSOR_NAME, build_failure_alert_sensor
 from lakehouse_assets.settings import Settings
-from tests.e2e.helpers import checks, materializations
+from tests.e2e.helpers import checks, iceberg_query, materializations
 
 pytestmark = [pytest.mark.faults, pytest.mark.e2e]
 
@@ -131,12 +132,8 @@ class Lake(SimpleNamespace):
         return sorted(p.name for p in folder.glob("snapshot=*"))
 
     def query(self, key: str, sql: str) -> list[tuple]:
-        uris = self.store(key).current_data_uris()
-        paths = ", ".join(f"'{u.removeprefix('file://')}/**/*.parquet'" for u in uris)
-        con = duckdb.connect()
-        options = "union_by_name=1, hive_types_autocast=0"  # anomesdia stays a string
-        con.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet([{paths}], {options})")
-        return con.execute(sql).fetchall()
+        """`sql` over the view `t` of the table's current version, read through Iceberg."""
+        return iceberg_query(self.store(key).metadata_location(), sql)
 
 
 @pytest.fixture(scope="module")
@@ -192,14 +189,14 @@ def _status(lake: Lake, pedido: str) -> str:
 @pytest.fixture(scope="module")
 def incremental(lake):
     backfill = lake.run([*BRONZE, FACT, *GOLD], days=[D1, D2])
-    manifests = {key: lake.store(key).require_current() for key in BRONZE}
+    versions = {key: lake.store(key).require_current() for key in BRONZE}
     after_backfill = {"PED002": _status(lake, "PED002"), "PED003": _status(lake, "PED003")}
     day4 = lake.run(["importau/bronze/pedidos"], partition=D4)
     # `ingested_at` counts whole seconds: day 3's load must be stamped after day 4's.
     time.sleep(1.0)
     day3 = lake.run(["importau/bronze/pedidos", FACT], partition=D3)
     return SimpleNamespace(
-        backfill=backfill, manifests=manifests, after_backfill=after_backfill, day4=day4, day3=day3
+        backfill=backfill, versions=versions, after_backfill=after_backfill, day4=day4, day3=day3
     )
 
 
@@ -211,11 +208,11 @@ def test_a_backfill_of_two_days_is_one_run_one_glue_job_run_and_one_commit(lake,
     glue_runs = {published[k].metadata["lakehouse/glue_run_id"].value for k in BRONZE}
     assert len(glue_runs) == 1
     for key, source in zip(BRONZE, SOURCES, strict=True):
-        manifest = incremental.manifests[key]
-        assert manifest.version == 1, key
-        assert sorted(manifest.partitions) == [f"anomesdia={D1}", f"anomesdia={D2}"]
-        assert len({e.snapshot for e in manifest.partitions.values()}) == 1, key
-        assert [e.rows for e in manifest.partitions.values()] == [lake.counts[source]] * 2
+        version = incremental.versions[key]
+        assert version.version == 1, key
+        assert sorted(version.partitions) == [f"anomesdia={D1}", f"anomesdia={D2}"]
+        assert len({e.snapshot for e in version.partitions.values()}) == 1, key
+        assert [e.rows for e in version.partitions.values()] == [lake.counts[source]] * 2
         assert published[key].metadata["lakehouse/landing_rows"].value == 2 * lake.counts[source]
         assert published[key].metadata["lakehouse/quarantined_rows"].value == 0
     assert published[FACT].metadata["dagster/row_count"].value == lake.counts["itens_pedido"]
@@ -256,15 +253,22 @@ def test_the_raw_cnpj_never_reaches_silver_or_gold(lake, incremental):
     cnpj = {row[0]: row[2] for row in suppliers[1:]}
     raw = sorted(v for v in cnpj.values() if v != "--")
     assert len(raw) == 19
-    con = duckdb.connect()
+    con = connect()
     con.execute("CREATE TABLE raw AS SELECT unnest(?) AS cnpj", [raw])
 
     def leaks(layer: str) -> int:
-        files = f"{lake.root}/importau_{layer}/**/*.parquet"
-        return con.execute(
-            f"SELECT COUNT(*) FROM read_parquet('{files}', union_by_name=1) t "
-            "JOIN raw ON contains(CAST(t AS VARCHAR), raw.cnpj)"
-        ).fetchone()[0]
+        """Rows holding a raw CNPJ in every version still readable of the layer's tables."""
+        found = 0
+        database = f"importau_{layer}"
+        for _, table in catalog_for(str(lake.root)).list_tables(database):
+            store = TableStore(str(lake.root), database, table)
+            location = store.metadata_location()
+            for version in store.versions():
+                found += con.execute(
+                    f"SELECT COUNT(*) FROM {scan(location, version.snapshot_id)} t "
+                    "JOIN raw ON contains(CAST(t AS VARCHAR), raw.cnpj)"
+                ).fetchone()[0]
+        return found
 
     assert leaks("bronze") > 0  # the scan finds them where they are allowed
     assert leaks("silver") == 0
@@ -524,14 +528,24 @@ def test_without_a_webhook_alerts_go_to_a_file(lake, bad_day, tmp_path):
 
 
 class _RunnerKilledOnce(LocalSparkLauncher):
-    """The first job run goes to a runner that is killed while the run is in flight."""
+    """The first job run goes to a runner that is killed while the run is in flight; the retry
+    starts once the job run the killed runner left behind has ended."""
 
     doomed_url: str
     used: ClassVar[set[str]] = set()
+    orphaned: ClassVar[list[JobRunner]] = []
 
     def pipes_client(self):
         url = self.runner_url if self.doomed_url in self.used else self.doomed_url
         self.used.add(self.doomed_url)
+        if url == self.runner_url:
+            # The orphan goes on and commits the same partition, as on Glue. Two writers of a
+            # partition committing at once make the later one fail with a conflict; this test
+            # is about the retry, so the orphan's commit comes first.
+            deadline = time.monotonic() + 300
+            for runner in self.orphaned:
+                while runner.active_runs and time.monotonic() < deadline:
+                    time.sleep(0.05)
         fields = {**self.model_dump(exclude={"doomed_url"}), "runner_url": url}
         return LocalSparkLauncher(**fields).pipes_client()
 
@@ -551,20 +565,21 @@ def killed_runner(lake, bad_day, spark):
 
     killer = threading.Thread(target=kill_once_running, daemon=True)
     killer.start()
+    _RunnerKilledOnce.orphaned[:] = [doomed]
     key = "importau/bronze/pedidos"
-    before = lake.query(
-        key, f"SELECT * EXCLUDE (ingested_at, snapshot) FROM t WHERE anomesdia = '{D4}'"
-    )
+    before = lake.query(key, f"SELECT * EXCLUDE (ingested_at) FROM t WHERE anomesdia = '{D4}'")
     launcher = _RunnerKilledOnce(**lake.launcher.model_dump(), doomed_url=server.url)
     result = lake.run([key], partition=D4, launcher=launcher)
     killer.join(timeout=120)
-    while doomed.active_runs:  # the orphaned job run goes on, as on Glue; let it end
-        time.sleep(0.1)
-    after = lake.query(
-        key, f"SELECT * EXCLUDE (ingested_at, snapshot) FROM t WHERE anomesdia = '{D4}'"
-    )
+    assert doomed.active_runs == 0
+    after = lake.query(key, f"SELECT * EXCLUDE (ingested_at) FROM t WHERE anomesdia = '{D4}'")
+    store = lake.store(key)
+    version = store.require_current()
+    files = store.current_data_uris([f"anomesdia={D4}"])
     logs = lake.instance.all_logs(result.run_id)
-    return SimpleNamespace(result=result, before=before, after=after, logs=logs)
+    return SimpleNamespace(
+        result=result, before=before, after=after, logs=logs, version=version, files=files
+    )
 
 
 def test_a_killed_runner_is_retried_and_the_rerun_duplicates_nothing(killed_runner):
@@ -581,6 +596,11 @@ def test_a_killed_runner_is_retried_and_the_rerun_duplicates_nothing(killed_runn
     assert len(warnings) == 1 and "RunnerUnavailableError" in warnings[0]
     assert len(killed_runner.before) == 10
     assert sorted(killed_runner.after) == sorted(killed_runner.before)
+    # Whichever of the orphaned run and the retry committed last, the day is one write's files.
+    day = killed_runner.version.partitions[f"anomesdia={D4}"]
+    assert day.rows == 10
+    assert killed_runner.files
+    assert {f.split("/snapshot=")[1].split("/")[0] for f in killed_runner.files} == {day.snapshot}
 
 
 def test_concurrent_partitions_both_land_and_old_snapshots_are_cleaned(lake, killed_runner):
@@ -611,17 +631,21 @@ def test_concurrent_partitions_both_land_and_old_snapshots_are_cleaned(lake, kil
         )
     ]
     assert [run.wait(timeout=300) for run in runs] == [0, 0]
-    manifest = store.require_current()
-    assert sorted(manifest.partitions) == [f"anomesdia={d}" for d in (D1, D2, D3, D4, D5, D6)]
-    assert manifest.rows == 60
-    assert lake.query("importau/bronze/pedidos", "SELECT COUNT(*) FROM t") == [(60,)]
-    # keep_versions=2: two manifests stay; day 4's first snapshot, replaced by the re-run,
-    # is gone; the snapshots the current partitions point at all stay.
+    version = store.require_current()
+    assert sorted(version.partitions) == [f"anomesdia={d}" for d in (D1, D2, D3, D4, D5, D6)]
+    assert version.rows == 60
+    assert len(lake.query("importau/bronze/pedidos", "SELECT * FROM t")) == 60
+    # keep_versions=2: two Iceberg snapshots stay; day 4's first write, replaced by the re-run,
+    # is gone; every file the kept snapshots reference stays.
+    assert len(store.versions()) == 2
+    assert len(store.iceberg_table().snapshots()) == 2
     folder = Path(store.location.removeprefix("file://"))
-    assert len(list((folder / "_lakehouse" / "manifest").glob("v*.json"))) == 2
     on_disk = {p.name.split("=", 1)[1] for p in folder.glob("snapshot=*")}
-    assert history[1] not in on_disk  # the snapshot the day-4 run of part 2 committed
-    assert {e.snapshot for e in manifest.partitions.values()} <= on_disk
+    assert history[1] not in on_disk  # the write the day-4 run of part 2 committed
+    assert {e.snapshot for e in version.partitions.values()} <= on_disk
+    for kept in store.versions():
+        rows = iceberg_query(store.metadata_location(), "SELECT * FROM t", kept.snapshot_id)
+        assert len(rows) == kept.rows
 
 
 # --- 5: nothing secret in the logs -----------------------------------------------------------

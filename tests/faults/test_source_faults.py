@@ -65,8 +65,8 @@ def failure(result) -> str:
 
 def state(lake) -> tuple[dict[str, int], str | None]:
     store = TableStore(str(lake["root"]), "bix_bronze", "venda")
-    manifest = store.current()
-    rows = {name: entry.rows for name, entry in manifest.partitions.items()}
+    version = store.current()
+    rows = {name: entry.rows for name, entry in version.partitions.items()}
     return rows, store.watermark_before("anomesdia=99999999")
 
 

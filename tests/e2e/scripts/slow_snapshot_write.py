@@ -1,6 +1,8 @@
-"""A Glue script for the kill test: writes a large snapshot of a table and never commits it.
+"""A Glue script for the kill test: writes a large snapshot folder of a table and never
+commits it to Iceberg.
 
-The test SIGKILLs the runner while Spark is writing; nothing may change for readers.
+The test SIGKILLs the runner while Spark is writing; nothing may change for readers: the
+table's current Iceberg snapshot and the rows `iceberg_scan` reads stay as they were.
 """
 
 import sys
