@@ -32,20 +32,16 @@ def local_catalog_uri(root: str) -> str:
 
 
 def catalog_for(root: str) -> Catalog:
-    """The catalog of the tables under `root`, one per process and root."""
+    """The catalog of the tables under `root`, one per process, root and endpoint."""
     root = normalize_root(root)
+    # A process may talk to several endpoints in turn (tests start one per case): a catalog
+    # kept for another endpoint would read another Glue.
+    key = f"{root}|{sorted(s3_properties().items())}" if root.startswith("s3://") else root
     with _lock:
-        catalog = _catalogs.get(root)
+        catalog = _catalogs.get(key)
         if catalog is None:
-            catalog = _catalogs[root] = _open(root)
+            catalog = _catalogs[key] = _open(root)
         return catalog
-
-
-def forget_catalogs() -> None:
-    """Drop the cached catalogs (a test that deletes a root, a process that changes the
-    endpoint)."""
-    with _lock:
-        _catalogs.clear()
 
 
 def _open(root: str) -> Catalog:

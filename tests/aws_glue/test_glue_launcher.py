@@ -41,7 +41,7 @@ def instance():
 
 
 def test_graph_runs_every_job_on_glue_with_local_metadata_and_run_ids(
-    glue_launcher, launcher, real_exports, deployed, instance
+    glue_launcher, launcher, real_exports, deployed, instance, standin
 ):
     assert glue_launcher.lakehouse_root == ROOT
     assert glue_launcher.landing == f"{ROOT}/landing"
@@ -70,9 +70,16 @@ def test_graph_runs_every_job_on_glue_with_local_metadata_and_run_ids(
     )
     assert published["importau/bronze/pedidos"].partition == "20241120"
 
-    # The tables are on the endpoint's S3, readable through S3 like on AWS.
-    store = TableStore(ROOT, "importau_silver", "fato_pedido_correlacionado")
+    # The stand-in runs each job on a local mirror of S3 (local Spark cannot reach s3://), so
+    # its jobs commit to the Iceberg catalog of a local root, the mirror's, which the run
+    # pushes to the endpoint's S3 with the data; on AWS the same commit goes to the Glue
+    # catalog (tests/aws_glue/test_s3_storage.py commits there through the endpoint).
+    mirrored = standin.workdir / "s3" / BUCKET / PREFIX
+    store = TableStore(str(mirrored), "importau_silver", "fato_pedido_correlacionado")
     assert store.require_current().rows == 41
+    s3 = deployed["s3"]
+    catalog = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{PREFIX}/_catalog/")["Contents"]
+    assert [o["Key"] for o in catalog] == [f"{PREFIX}/_catalog/iceberg.db"]
     assert pipes_objects(deployed["s3"], BUCKET, PREFIX) == []
     evaluations = checks(result)
     assert {k for k, e in evaluations.items() if not e.passed} == {

@@ -12,7 +12,6 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
 from glue_scripts.lib.fs import S3FileSystem, StorageError
-from glue_scripts.lib.iceberg_catalog import forget_catalogs
 from glue_scripts.lib.tables import METADATA_DIR, STATE_PROPERTY, PartitionEntry, TableStore
 from tests.aws_glue.conftest import BUCKET, REGION, reset
 
@@ -23,14 +22,10 @@ BY_DAY = ("anomesdia",)
 @pytest.fixture
 def bucket(standin, aws_env, clients):
     reset(standin.url)
-    # Catalogs are kept per process and root, with the settings they were opened with: this
-    # module's endpoint must be the one the Glue catalog talks to.
-    forget_catalogs()
     clients["s3"].create_bucket(
         Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
     )
     yield f"s3://{BUCKET}/lake"
-    forget_catalogs()
 
 
 def put_parquet(s3, store: TableStore, snapshot: str, partition: str, *rows: tuple) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from glue_scripts.lib.iceberg_catalog import forget_catalogs
 from glue_scripts.lib.tables import TableStore
 from tests.catalog.helpers import REGION, commit, connect, export
 
@@ -22,9 +21,7 @@ RISCO = "importau_gold.features_risco_cambial_mensal"
 def s3_root(aws, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws)
     boto3.client("s3", region_name=REGION).create_bucket(Bucket="lake")
-    forget_catalogs()  # a catalog cached for this root would know another endpoint
     yield "s3://lake/prod"
-    forget_catalogs()
 
 
 def _table(glue, name: str) -> dict:

@@ -24,7 +24,6 @@ import boto3
 import pytest
 
 from glue_scripts.lib.fs import join, local_path
-from glue_scripts.lib.iceberg_catalog import forget_catalogs
 from glue_scripts.lib.latest import CONSUMED_FILE, read_latest, state_store
 from glue_scripts.lib.spark_io import arrow_schema, write_snapshot
 from glue_scripts.lib.tables import BUILT_FROM_FILE, PartitionEntry, TableStore
@@ -542,9 +541,7 @@ def s3_root(moto_url, monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     boto3.client("s3").create_bucket(Bucket="lake")
-    forget_catalogs()  # a catalog cached for this root would know another endpoint
     yield "s3://lake/prod"
-    forget_catalogs()
 
 
 def test_on_s3_the_hive_entry_of_the_glue_catalog_becomes_the_iceberg_table(
