@@ -77,6 +77,10 @@ class NotIcebergError(RuntimeError):
     """The catalog names a table that is not an Iceberg table (an entry from before)."""
 
 
+class ForeignTableError(RuntimeError):
+    """The catalog's table of that name lives under another root."""
+
+
 class WriteOnceError(RuntimeError):
     """A write would replace a partition of a write-once table."""
 
@@ -212,7 +216,7 @@ class TableStore:
         )
 
         try:
-            return catalog_for(self.root).load_table((self.database, self.table))
+            table = catalog_for(self.root).load_table((self.database, self.table))
         except (NoSuchIcebergTableError, NoSuchPropertyException) as err:
             # On AWS: the Glue entry of a table registered before the tables were Iceberg.
             raise NotIcebergError(
@@ -221,6 +225,14 @@ class TableStore:
             ) from err
         except NoSuchTableError:
             return None
+        if table.location().rstrip("/") != self.location:
+            # One catalog shared by two lakehouses (two roots in one Glue account).
+            raise ForeignTableError(
+                f"the catalog's table {self.qualified_name} lives at {table.location()}, not "
+                f"under this lakehouse's root ({self.location}); give each lakehouse its own "
+                "catalog (AWS account, region or Glue databases)"
+            )
+        return table
 
     def metadata_location(self) -> str | None:
         """The current metadata file: what `iceberg_scan` and the Glue catalog point at."""

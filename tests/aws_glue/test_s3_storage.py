@@ -12,7 +12,13 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
 from glue_scripts.lib.fs import S3FileSystem, StorageError
-from glue_scripts.lib.tables import METADATA_DIR, STATE_PROPERTY, PartitionEntry, TableStore
+from glue_scripts.lib.tables import (
+    METADATA_DIR,
+    STATE_PROPERTY,
+    ForeignTableError,
+    PartitionEntry,
+    TableStore,
+)
 from tests.aws_glue.conftest import BUCKET, REGION, reset
 
 COLUMNS = pa.schema([("pedido_id", pa.string()), ("valor", pa.int32())])
@@ -159,3 +165,19 @@ def test_a_boto3_without_conditional_writes_is_refused_not_ignored():
         S3FileSystem(old).create_exclusive(
             f"s3://b/db/t/{METADATA_DIR}/lakehouse-state-1.json", "{}"
         )
+
+
+def test_a_table_of_another_root_in_the_same_glue_catalog_is_refused(bucket, clients):
+    store = TableStore(bucket, "db", "pedidos")
+    put_parquet(clients["s3"], store, "s1", "anomesdia=20241014", ("P1", 1))
+    schema = COLUMNS.append(pa.field("anomesdia", pa.string()))
+    store.commit("s1", BY_DAY, {"anomesdia=20241014": 1}, replace_all=False, schema=schema)
+    other = TableStore(f"s3://{BUCKET}/another-lake", "db", "pedidos")
+
+    with pytest.raises(ForeignTableError) as err:
+        other.current()
+    assert str(err.value) == (
+        f"the catalog's table db.pedidos lives at {store.location}, not under this lakehouse's "
+        f"root ({other.location}); give each lakehouse its own catalog (AWS account, region or "
+        "Glue databases)"
+    )

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -498,7 +499,11 @@ def s3_endpoint():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    url = f"http://{host}:{port}"
+    # moto keeps its state per process: the Glue tables earlier tests registered would be
+    # this endpoint's too.
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"))
+    yield url
     server.stop()
 
 
