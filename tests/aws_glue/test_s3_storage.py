@@ -20,6 +20,7 @@ from glue_scripts.lib.tables import (
     TableStore,
 )
 from tests.aws_glue.conftest import BUCKET, REGION, reset
+from tests.glue_scripts.table_files import lose_the_race_once
 
 COLUMNS = pa.schema([("pedido_id", pa.string()), ("valor", pa.int32())])
 BY_DAY = ("anomesdia",)
@@ -104,18 +105,9 @@ def test_a_commit_that_lost_a_race_on_glue_is_based_on_the_winner(bucket, client
         return run.commit(snapshot, BY_DAY, rows, replace_all=False, schema=schema)
 
     commit(store, "s1", "20241014", 1)
-    real = store.iceberg_table
-    loads: list[int] = []
-
-    def iceberg_table():
-        # Another run commits right after this run's first load of the table.
-        table = real()
-        loads.append(table.current_snapshot().sequence_number)
-        if len(loads) == 1:
-            commit(TableStore(bucket, "db", "pedidos"), "s3", "20241016", 3)
-        return table
-
-    monkeypatch.setattr(store, "iceberg_table", iceberg_table)
+    # Another run commits right after this run's first load of the table.
+    winner = TableStore(bucket, "db", "pedidos")
+    loads = lose_the_race_once(monkeypatch, store, lambda: commit(winner, "s3", "20241016", 3))
     version = commit(store, "s2", "20241015", 2)
 
     assert loads == [1, 2]
@@ -128,7 +120,7 @@ def test_a_commit_that_lost_a_race_on_glue_is_based_on_the_winner(bucket, client
     assert glue_parameters(clients["glue"], store)["metadata_location"] == (
         version.metadata_location
     )
-    rows = real().scan().to_arrow().sort_by("pedido_id").to_pylist()
+    rows = winner.iceberg_table().scan().to_arrow().sort_by("pedido_id").to_pylist()
     assert [(r["pedido_id"], r["valor"]) for r in rows] == [("s1", 1), ("s2", 2), ("s3", 3)]
 
 

@@ -92,3 +92,21 @@ def query(store: TableStore, sql: str, snapshot_id: int | None = None) -> list[t
 def scanned(store: TableStore, snapshot_id: int | None = None) -> list[tuple]:
     """The rows (pedido_id, valor, anomesdia) an engine reading Iceberg gets."""
     return query(store, "SELECT pedido_id, valor, anomesdia FROM t ORDER BY ALL", snapshot_id)
+
+
+def lose_the_race_once(monkeypatch, store: TableStore, winner) -> list:
+    """Make `store`'s first load of the table go stale: `winner` commits right after it, as
+    another run committing between this run's load and its commit would. Returns the version
+    (sequence number) each load gave."""
+    real = store.iceberg_table
+    loads: list[int] = []
+
+    def iceberg_table():
+        table = real()
+        loads.append(table.current_snapshot().sequence_number)
+        if len(loads) == 1:
+            winner()
+        return table
+
+    monkeypatch.setattr(store, "iceberg_table", iceberg_table)
+    return loads

@@ -42,6 +42,7 @@ from tests.glue_scripts.table_files import (
     DAY3,
     commit,
     files_with_rows,
+    lose_the_race_once,
     query,
     registered_files,
     scanned,
@@ -481,24 +482,6 @@ def test_running_a_commit_again_changes_no_content(spark, store):
     commit(whole, total, (), replace_all=True)
     assert whole.current_data_uris() == files_with_rows(whole, total.snapshot)
     assert scanned(whole) == [("T", 3, "x")]
-
-
-def lose_the_race_once(monkeypatch, store: TableStore, winner) -> list:
-    """Make `store`'s first load of the table go stale: `winner` commits right after it, as
-    another run committing between this run's load and its commit would. Returns the version
-    (sequence number) each load gave."""
-    real = store.iceberg_table
-    loads: list[int] = []
-
-    def iceberg_table():
-        table = real()
-        loads.append(table.current_snapshot().sequence_number)
-        if len(loads) == 1:
-            winner()
-        return table
-
-    monkeypatch.setattr(store, "iceberg_table", iceberg_table)
-    return loads
 
 
 @pytest.mark.faults
