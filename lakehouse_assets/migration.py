@@ -28,7 +28,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from glue_scripts.lib import iceberg_files
-from glue_scripts.lib.fs import FileSystem, filesystem_for, join, local_path, normalize_root
+from glue_scripts.lib.fs import (
+    FileSystem,
+    arrow_filesystem,
+    filesystem_for,
+    join,
+    local_path,
+    normalize_root,
+)
 from glue_scripts.lib.iceberg_catalog import catalog_for
 from glue_scripts.lib.latest import CONSUMED_FILE
 from glue_scripts.lib.tables import (
@@ -419,10 +426,8 @@ def _write_files(fs: FileSystem, store: TableStore, write: str) -> dict[str, lis
 
 
 def _footers(uris: list[str]) -> dict[str, pq.FileMetaData]:
-    import pyarrow.fs as pafs
-
     def read(uri: str) -> pq.FileMetaData:
-        filesystem, path = pafs.FileSystem.from_uri(uri)
+        filesystem, path = arrow_filesystem(uri)
         with filesystem.open_input_file(path) as handle:
             return pq.read_metadata(handle)
 

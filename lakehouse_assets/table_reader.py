@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pyarrow as pa
-import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from glue_scripts.lib.fs import local_path, normalize_root
+from glue_scripts.lib.fs import arrow_filesystem, local_path, normalize_root
 from glue_scripts.lib.tables import (
     UNPARTITIONED,
     PartitionEntry,
@@ -26,13 +25,6 @@ from glue_scripts.lib.tables import (
 
 class MissingFilesError(LookupError):
     """A version counts rows in a partition Iceberg's plan gives no file for."""
-
-
-def _filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
-    if uri.startswith("file://"):
-        # Not from_uri: a normalized file:// URI is not percent-encoded (see normalize_root).
-        return pafs.LocalFileSystem(), str(local_path(uri))
-    return pafs.FileSystem.from_uri(uri)
 
 
 def _path(uri: str) -> str:
@@ -74,7 +66,7 @@ def read_files(
 ) -> pa.Table:
     """The rows of one partition's files (one write's, so one schema), with its partition
     columns as text. `columns`: only these, of those the files hold or the partition gives."""
-    filesystem, first = _filesystem(uris[0])
+    filesystem, first = arrow_filesystem(uris[0])
     stored = pq.read_schema(first, filesystem=filesystem).names
     wanted = None if columns is None else [c for c in columns if c in stored]
     table = pq.read_table(

@@ -42,6 +42,16 @@ def spark_path(uri: str) -> str:
     return uri
 
 
+def arrow_filesystem(uri: str):
+    """pyarrow's file system of a URI and the path on it."""
+    import pyarrow.fs as pafs
+
+    if uri.startswith("file://"):
+        # Not from_uri: a normalized file:// URI is not percent-encoded (see normalize_root).
+        return pafs.LocalFileSystem(), str(local_path(uri))
+    return pafs.FileSystem.from_uri(uri)
+
+
 def local_path(uri: str) -> Path:
     if not uri.startswith("file://"):
         raise StorageError(f"{uri} is not a local file:// URI")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from glue_scripts.lib.fs import FileSystem
+from glue_scripts.lib.fs import FileSystem, arrow_filesystem
 from glue_scripts.lib.tables import STATE_PROPERTY, partition_value_of, partition_values
 
 if TYPE_CHECKING:
@@ -42,9 +42,7 @@ def schema_of(fs: FileSystem, files: Sequence[str], partition_by: Sequence[str])
     schema, such as the migration of a table of no rows)."""
     fields: list[pa.Field] = []
     if files:
-        import pyarrow.fs as pafs
-
-        filesystem, path = pafs.FileSystem.from_uri(files[0])
+        filesystem, path = arrow_filesystem(files[0])
         with filesystem.open_input_file(path) as handle:
             fields = list(file_schema(pq.read_metadata(handle)))
     names = {f.name for f in fields}

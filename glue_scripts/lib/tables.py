@@ -703,17 +703,12 @@ class TableStore:
 
 
 def _ensure_namespace(catalog, database: str) -> None:
-    from pyiceberg.exceptions import NoSuchNamespaceError
-
     try:
         catalog.create_namespace_if_not_exists(database)
     except Exception:
         # Another writer (a thread loading another table of the database) made it first.
-        try:
-            catalog.load_namespace_properties(database)
-        except NoSuchNamespaceError:
+        if not catalog.namespace_exists(database):
             raise
-        return
 
 
 def _ancestors(table: Table) -> list:

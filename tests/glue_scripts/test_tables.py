@@ -400,6 +400,22 @@ def test_a_rebuild_may_change_the_partition_columns(spark, store):
 # --- what engines read: partition values and types -----------------------------------------
 
 
+def test_a_commit_given_no_schema_takes_it_from_a_file_under_a_root_with_a_space(
+    spark, tmp_path
+):
+    store = TableStore(str(tmp_path / "my lake"), "importau_bronze", "pedidos")
+    written = write(spark, store, ("P1", 1, "20241014"))
+    store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
+
+    fields = store.iceberg_table().schema().fields
+    assert [(f.name, str(f.field_type)) for f in fields] == [
+        ("pedido_id", "string"),
+        ("valor", "int"),
+        ("anomesdia", "string"),
+    ]
+    assert scanned(store) == [("P1", 1, "20241014")]
+
+
 def test_a_date_partition_column_is_a_date_for_every_engine(spark, store):
     rows = [("P1", dt.date(2024, 1, 1)), ("P2", dt.date(2024, 1, 2)), ("P3", dt.date(2024, 1, 2))]
     written = write(

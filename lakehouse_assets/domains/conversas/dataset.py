@@ -30,9 +30,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.fs as pafs
 
-from glue_scripts.lib.fs import join, local_path, normalize_root
+from glue_scripts.lib.fs import arrow_filesystem, join, normalize_root
 from glue_scripts.lib.tables import BUILT_FROM_FILE, TableStore, TableVersion, partition_values
 from lakehouse_assets.domains.conversas import specs
 from lakehouse_assets.table_reader import files_by_partition, partition_files, read_files
@@ -129,13 +128,6 @@ def parse_window(
             "after the end day (swap them?)"
         )
     return window
-
-
-def _filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
-    if uri.startswith("file://"):
-        # Not from_uri: a normalized file:// URI is not percent-encoded (see normalize_root).
-        return pafs.LocalFileSystem(), str(local_path(uri))
-    return pafs.FileSystem.from_uri(uri)
 
 
 def _as_day_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -455,7 +447,7 @@ def write_stdout(root: str, window: Window, stream) -> tuple[int, GoldVersion]:
 
 def count_csv_rows(uri: str) -> int:
     """Data rows of a written dataset, read back from the file itself."""
-    filesystem, path = _filesystem(uri)
+    filesystem, path = arrow_filesystem(uri)
     with filesystem.open_input_stream(path) as raw:
         reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", newline=""))
         return sum(1 for _ in reader) - 1
