@@ -400,9 +400,7 @@ def test_a_rebuild_may_change_the_partition_columns(spark, store):
 # --- what engines read: partition values and types -----------------------------------------
 
 
-def test_a_commit_given_no_schema_takes_it_from_a_file_under_a_root_with_a_space(
-    spark, tmp_path
-):
+def test_a_commit_given_no_schema_takes_it_from_a_file_under_a_root_with_a_space(spark, tmp_path):
     store = TableStore(str(tmp_path / "my lake"), "importau_bronze", "pedidos")
     written = write(spark, store, ("P1", 1, "20241014"))
     store.commit(written.snapshot, BY_DAY, written.rows_by_partition, replace_all=False)
